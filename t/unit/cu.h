@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CR_ADD_SUITE(name, tests) do { \
-	CU_pSuite s_ = CU_add_suite((name), NULL, NULL); \
+#define CR_ADD_SUITE(suite_name, tests) do { \
+	CU_pSuite s_ = CU_add_suite((suite_name), NULL, NULL); \
 	if (!s_) { fprintf(stderr, "CU_add_suite failed\n"); exit(2); } \
 	for (size_t i_ = 0; (tests)[i_].name; i_++) \
 		if (!CU_add_test(s_, (tests)[i_].name, (tests)[i_].fn)) exit(2); \

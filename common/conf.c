@@ -1,0 +1,395 @@
+/*
+ * The configuration: defaults, then a `key = value` file, then CODERANK_<KEY>
+ * environment variables. Every key lives in one table (name, type, field,
+ * bounds), so parsing, environment overrides and error messages stay in step.
+ *
+ * File syntax: blank lines and lines starting with '#' are ignored; elsewhere
+ * '#' starts a comment when it follows whitespace outside quotes (so a bare
+ * `pass#word` stays whole). A value may be wrapped in double quotes, inside
+ * which \" and \\ are escapes and '#' is literal.
+ *
+ * Error messages name the origin (file:line or the environment variable) and
+ * the key, never a string value: jwt_key is a secret and database_url may hold
+ * a password.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/conf.h"
+#include "common/xalloc.h"
+
+#define DEFAULT_PATH "/etc/coderank/coderank.conf"
+#define MAX_FILE_BYTES (1024 * 1024)
+
+enum kind { K_STR, K_INT, K_SIZE };
+
+struct key {
+	const char *name;
+	enum kind kind;
+	size_t offset;
+	long long min, max;	/* K_INT, K_SIZE */
+};
+
+#define STR(f) { #f, K_STR, offsetof(struct cr_config, f), 0, 0 }
+#define INT(f, lo, hi) { #f, K_INT, offsetof(struct cr_config, f), lo, hi }
+#define SIZE(f, lo, hi) { #f, K_SIZE, offsetof(struct cr_config, f), lo, hi }
+
+static const struct key keys[] = {
+	STR(database_url),
+	STR(log_level),
+	STR(jwt_key),
+	INT(jwt_ttl_seconds, 60, 30 * 86400),
+	STR(api_listen),
+	INT(api_processes, 1, 1024),
+	INT(api_max_waiters, 0, 1024),
+	INT(api_wait_margin_seconds, 0, 600),
+	SIZE(max_body_bytes, 1024, 1024LL * 1024 * 1024),
+	SIZE(max_source_bytes, 1, 1024LL * 1024 * 1024),
+	SIZE(max_input_bytes, 0, 1024LL * 1024 * 1024),
+	INT(worker_slots, 1, 1024),
+	STR(worker_id),
+	STR(docker_socket),
+	SIZE(output_limit_bytes, 1, 1024LL * 1024 * 1024),
+	INT(max_attempts, 1, 100),
+	INT(lease_seconds, 5, 86400),
+	INT(sweep_interval_seconds, 1, 3600),
+	INT(cpu_limit_millicores, 10, 1024 * 1000),
+	{ NULL, K_STR, 0, 0, 0 },
+};
+
+static char **str_field(struct cr_config *cfg, const struct key *k)
+{
+	return (char **)(void *)((char *)cfg + k->offset);
+}
+
+static void set_str(char **field, const char *value)
+{
+	free(*field);
+	*field = value ? cr_xstrdup(value) : NULL;
+}
+
+void cr_config_defaults(struct cr_config *cfg)
+{
+	char host[256];
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->log_level = cr_xstrdup("info");
+	cfg->jwt_ttl_seconds = 3600;
+	cfg->api_listen = cr_xstrdup("127.0.0.1:9000");
+	cfg->api_processes = 4;
+	cfg->api_max_waiters = 2;
+	cfg->api_wait_margin_seconds = 5;
+	cfg->max_body_bytes = 2 * 1024 * 1024;
+	cfg->max_source_bytes = 65536;
+	cfg->max_input_bytes = 1024 * 1024;
+	cfg->worker_slots = 2;
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "%s", "localhost");
+	host[sizeof(host) - 1] = '\0';
+	cfg->worker_id = cr_xasprintf("%s:%ld", host, (long)getpid());
+	cfg->docker_socket = cr_xstrdup("/var/run/docker.sock");
+	cfg->output_limit_bytes = 65536;
+	cfg->max_attempts = 3;
+	cfg->lease_seconds = 30;
+	cfg->sweep_interval_seconds = 5;
+	cfg->cpu_limit_millicores = 1000;
+}
+
+void cr_config_free(struct cr_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (const struct key *k = keys; k->name; k++)
+		if (k->kind == K_STR)
+			set_str(str_field(cfg, k), NULL);
+}
+
+static const struct key *find_key(const char *name)
+{
+	for (const struct key *k = keys; k->name; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
+
+/* Strict decimal integer: optional sign, digits, nothing else. */
+static int parse_ll(const char *s, long long *out)
+{
+	char *end;
+
+	if (!*s || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	return 0;
+}
+
+int cr_config_set(struct cr_config *cfg, const char *key, const char *value,
+		  char *err, size_t errlen)
+{
+	const struct key *k = find_key(key);
+	long long v;
+
+	if (!k) {
+		snprintf(err, errlen, "unknown key \"%.64s\"", key);
+		return -1;
+	}
+	switch (k->kind) {
+	case K_STR:
+		if (strcmp(key, "log_level") == 0 && strcmp(value, "debug") &&
+		    strcmp(value, "info") && strcmp(value, "warn") &&
+		    strcmp(value, "error")) {
+			snprintf(err, errlen, "invalid value for \"log_level\": "
+				 "must be debug, info, warn or error");
+			return -1;
+		}
+		set_str(str_field(cfg, k), value);
+		return 0;
+	case K_INT:
+	case K_SIZE:
+		/* Numbers are not secret: echo them (cut) to help the operator. */
+		if (parse_ll(value, &v) < 0 || v < k->min || v > k->max) {
+			snprintf(err, errlen, "invalid value \"%.32s\" for \"%s\": "
+				 "must be an integer between %lld and %lld",
+				 value, key, k->min, k->max);
+			return -1;
+		}
+		if (k->kind == K_INT)
+			*(int *)(void *)((char *)cfg + k->offset) = (int)v;
+		else
+			*(size_t *)(void *)((char *)cfg + k->offset) = (size_t)v;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Parse the value that starts at p (leading blanks already skipped) into out.
+ * Returns -1 with a message for an unterminated quote or junk after it.
+ */
+static int parse_value(const char *p, struct cr_buf *out, const char **why)
+{
+	if (*p == '"') {
+		for (p++; *p != '"'; p++) {
+			if (!*p) {
+				*why = "unterminated quoted value";
+				return -1;
+			}
+			if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+				p++;
+			cr_buf_addch(out, *p);
+		}
+		for (p++; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p && *p != '#') {
+			*why = "unexpected text after the closing quote";
+			return -1;
+		}
+		return 0;
+	}
+	for (; *p; p++) {
+		if (*p == '#' && (p[-1] == ' ' || p[-1] == '\t'))
+			break;
+		cr_buf_addch(out, *p);
+	}
+	while (out->len && (out->data[out->len - 1] == ' ' ||
+			    out->data[out->len - 1] == '\t'))
+		out->data[--out->len] = '\0';
+	return 0;
+}
+
+int cr_config_parse(struct cr_config *cfg, const char *text, const char *origin,
+		    char *err, size_t errlen)
+{
+	struct cr_buf line = CR_BUF_INIT, key = CR_BUF_INIT, value = CR_BUF_INIT;
+	char why[256];
+	const char *what;
+	int lineno = 0, ret = -1;
+
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		size_t n = nl ? (size_t)(nl - text) : strlen(text);
+		const char *p;
+
+		lineno++;
+		cr_buf_reset(&line);
+		cr_buf_reset(&key);
+		cr_buf_reset(&value);
+		cr_buf_add(&line, text, n);
+		text += n + (nl ? 1 : 0);
+		if (line.len && line.data[line.len - 1] == '\r')
+			line.data[--line.len] = '\0';
+
+		for (p = line.data; *p == ' ' || *p == '\t'; p++)
+			;
+		if (!*p || *p == '#')
+			continue;
+		while (*p && *p != '=' && *p != ' ' && *p != '\t')
+			cr_buf_addch(&key, *p++);
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '=' || !key.len) {
+			snprintf(err, errlen, "%s:%d: expected \"key = value\"",
+				 origin, lineno);
+			goto out;
+		}
+		for (p++; *p == ' ' || *p == '\t'; p++)
+			;
+		if (parse_value(p, &value, &what) < 0) {
+			snprintf(err, errlen, "%s:%d: %s for \"%.64s\"", origin,
+				 lineno, what, key.data);
+			goto out;
+		}
+		if (cr_config_set(cfg, key.data, value.data, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s:%d: %s", origin, lineno, why);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	cr_buf_release(&line);
+	cr_buf_release(&key);
+	cr_buf_release(&value);
+	return ret;
+}
+
+static int apply_env(struct cr_config *cfg, char *err, size_t errlen)
+{
+	char var[64], why[256];
+
+	for (const struct key *k = keys; k->name; k++) {
+		const char *v;
+		size_t i;
+
+		i = (size_t)snprintf(var, sizeof(var), "CODERANK_");
+		for (const char *s = k->name; *s && i + 1 < sizeof(var); s++)
+			var[i++] = (char)toupper((unsigned char)*s);
+		var[i] = '\0';
+		v = getenv(var);
+		if (!v)
+			continue;
+		if (cr_config_set(cfg, k->name, v, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "environment variable %s: %s", var, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Read a whole configuration file; -1 with errno set (or EFBIG/EINVAL). */
+static int read_file(const char *path, struct cr_buf *out)
+{
+	char chunk[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+	int ret = 0;
+
+	if (!f)
+		return -1;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (out->len + n > MAX_FILE_BYTES) {
+			errno = EFBIG;
+			ret = -1;
+			break;
+		}
+		cr_buf_add(out, chunk, n);
+	}
+	if (!ret && ferror(f)) {
+		errno = EIO;
+		ret = -1;
+	}
+	fclose(f);
+	if (!ret && memchr(out->data, '\0', out->len)) {
+		errno = EINVAL;
+		ret = -1;
+	}
+	return ret;
+}
+
+int cr_config_load(struct cr_config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct cr_buf text = CR_BUF_INIT;
+	bool named = true;
+	int ret = -1;
+
+	cr_config_defaults(cfg);
+	if (!path)
+		path = getenv("CODERANK_CONFIG");
+	if (!path || !*path) {
+		path = DEFAULT_PATH;
+		named = false;
+	}
+	if (read_file(path, &text) < 0) {
+		if (errno == ENOENT && !named) {
+			cr_buf_reset(&text);
+		} else {
+			snprintf(err, errlen, "could not read configuration file \"%s\": %s",
+				 path, errno == EINVAL ? "file contains a NUL byte" :
+				 strerror(errno));
+			goto out;
+		}
+	}
+	if (cr_config_parse(cfg, text.data, path, err, errlen) < 0)
+		goto out;
+	if (apply_env(cfg, err, errlen) < 0)
+		goto out;
+	ret = 0;
+out:
+	cr_buf_release(&text);
+	return ret;
+}
+
+int cr_config_check_api(const struct cr_config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->database_url || !*cfg->database_url) {
+		snprintf(err, errlen, "database_url is not set: set it in the "
+			 "configuration file or CODERANK_DATABASE_URL");
+		return -1;
+	}
+	if (!cfg->jwt_key || !*cfg->jwt_key) {
+		snprintf(err, errlen, "jwt_key is not set: tokens cannot be signed "
+			 "without a secret key; set jwt_key (or CODERANK_JWT_KEY) to "
+			 "at least %d random bytes, e.g. the output of "
+			 "`openssl rand -hex 32`", CR_JWT_KEY_MIN);
+		return -1;
+	}
+	if (strlen(cfg->jwt_key) < CR_JWT_KEY_MIN) {
+		snprintf(err, errlen, "jwt_key is too short: it must be at least %d "
+			 "bytes so that tokens cannot be forged by guessing it; "
+			 "generate one with `openssl rand -hex 32`", CR_JWT_KEY_MIN);
+		return -1;
+	}
+	return 0;
+}
+
+int cr_config_check_worker(const struct cr_config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->database_url || !*cfg->database_url) {
+		snprintf(err, errlen, "database_url is not set: set it in the "
+			 "configuration file or CODERANK_DATABASE_URL");
+		return -1;
+	}
+	if (!cfg->worker_id || !*cfg->worker_id) {
+		snprintf(err, errlen, "worker_id is empty: leave it unset for "
+			 "hostname:pid, or give each worker a unique name");
+		return -1;
+	}
+	if (!cfg->docker_socket || !*cfg->docker_socket) {
+		snprintf(err, errlen, "docker_socket is empty: set the path of the "
+			 "Docker Engine's unix socket");
+		return -1;
+	}
+	return 0;
+}
