@@ -42,6 +42,11 @@
  *   stderr_truncated bool
  *   time_ms        int64   wall time of the run step
  *   memory_kb      int64   peak memory of the run step
+ *   compile_time_ms int64  wall time of the compile step (0 if none)
+ *   output_killed  bool    the run step was killed for flooding past its cap
+ *
+ * Both directions: readers ignore unknown keys, so a field can be added
+ * without a version bump; v changes only when a meaning changes.
  *
  * The structs below hold decoded frames. Decoders copy every byte field into
  * malloc'd memory owned by the struct; *_free releases it.
@@ -100,6 +105,8 @@ struct cr_result {
 	bool stderr_truncated;
 	int64_t time_ms;
 	int64_t memory_kb;
+	int64_t compile_time_ms;
+	bool output_killed;
 };
 
 /*

@@ -15,7 +15,7 @@ INSERT INTO language_configs (language_id, display_name, docker_image, source_fi
      'java -Xshare:auto -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss8m Main', 15, 30, 512, 256),
     ('javascript', 'Node.js 18', 'coderank/javascript:1', 'main.js',
      NULL, 'node main.js', 10, 30, 256, 64),
-    ('cpp', 'C++ 17', 'coderank/cpp:1', 'main.cpp',
+    ('cpp', 'C++ 17 (GCC 12)', 'coderank/cpp:1', 'main.cpp',
      'g++ -std=c++17 -O2 -pipe -o main main.cpp', './main', 15, 30, 512, 64),
-    ('c', 'C 11', 'coderank/c:1', 'main.c',
+    ('c', 'C 11 (GCC 12)', 'coderank/c:1', 'main.c',
      'gcc -std=c11 -O2 -pipe -o main main.c -lm', './main', 10, 30, 256, 64);

@@ -1,0 +1,42 @@
+/*
+ * coderank-runner: the entry point (PID 1) of every execution container.
+ *
+ * Theory of operation. The runner starts as root with only CAP_SETUID,
+ * CAP_SETGID and CAP_KILL, reads one job frame (worker/frame.h) from stdin,
+ * writes the job's files into /work and runs the compile step (if any) and the
+ * run step, each as `/bin/sh -c <command>` in a child that drops to the job's
+ * uid/gid (no supplementary groups, no capabilities, no-new-privs) in a new
+ * session, with RLIMIT_FSIZE/NOFILE/CORE set and a minimal environment. The
+ * child's stdin, stdout and stderr are pipes; every other descriptor of the
+ * runner is close-on-exec, so the program can never reach the runner's stdout.
+ * One poll() loop feeds stdin, reads both outputs (capped; a program that keeps
+ * flooding past the cap is killed), watches SIGCHLD through a signalfd and
+ * enforces the wall-clock deadline. When the step's main process ends (or the
+ * deadline or a flood hits) every other process of the sandbox is killed with
+ * kill(-1, SIGKILL), which from PID 1 reaches every process of the container
+ * but the runner, however many sessions or groups it made; the runner then
+ * reaps everything (it is init: orphans come to it). Outside a container (not
+ * PID 1, e.g. a test on a host) it becomes a child subreaper and kills with a
+ * short-lived helper that switched to the sandbox uid, so only that uid dies
+ * (on a shared host, pick a uid that nothing else uses: containers without
+ * userns-remap run their sandbox as host uid 10000 too).
+ * The run step's OOM verdict comes from the memory cgroup's oom_kill counter
+ * (cgroup.h), its peak memory from the rusage of the processes it reaped.
+ * Finally one result frame goes to stdout and the runner exits 0; exit status
+ * 1 means not even an error result could be written.
+ */
+#ifndef CR_RUNNER_H
+#define CR_RUNNER_H
+
+#define RUNNER_WORKDIR "/work"		/* overridable by CODERANK_WORKDIR for host tests */
+#define RUNNER_SHELL "/bin/sh"
+#define RUNNER_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Bytes a program may write past its cap before it is killed for flooding. */
+#define RUNNER_FLOOD_GRACE (256 * 1024)
+/* After the main process is gone and the rest killed, how long to drain pipes. */
+#define RUNNER_DRAIN_MS 2000
+/* Bound on reaping everything after a step. */
+#define RUNNER_REAP_MS 5000
+
+#endif
