@@ -1,0 +1,198 @@
+/* verdict.c: the result mapping, one table row per case (API.md "Status"). */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "t/unit/cu.h"
+#include "worker/frame.h"
+#include "worker/verdict.h"
+
+void verdict_suite(void);
+
+#define NONE (-1000)	/* expected SQL NULL for exit_code / exit_signal */
+
+struct row {
+	const char *name;
+	/* runner facts */
+	const char *error;
+	bool compiled, compile_timeout, ran, timeout, oom, out_trunc, err_trunc, out_killed;
+	int compile_exit, compile_signal, exit_code, signal;
+	/* expected */
+	bool retry;
+	const char *status;
+	int exit_code_want;	/* NONE: NULL */
+	int exit_signal_want;	/* NONE: NULL */
+	const char *runtime_error;	/* substring; NULL: no runtime_error */
+	bool compilation_error;	/* compilation_error present */
+};
+
+static const struct row rows[] = {
+	{ "runner error is a retry", .error = "bad job", .retry = true },
+	{ "nothing ran, no error: retry", .ran = false, .retry = true },
+	{ "compiled fine but not run: retry", .compiled = true, .ran = false, .retry = true },
+	{ "exit 0 completed", .ran = true, .status = "completed", .exit_code_want = 0,
+	  .exit_signal_want = NONE },
+	{ "compiled then exit 0", .compiled = true, .ran = true, .status = "completed",
+	  .exit_code_want = 0, .exit_signal_want = NONE },
+	{ "non-zero exit failed", .ran = true, .exit_code = 3, .status = "failed",
+	  .exit_code_want = 3, .exit_signal_want = NONE, .runtime_error = "exited with code 3" },
+	{ "segfault", .ran = true, .exit_code = -1, .signal = 11, .status = "failed",
+	  .exit_code_want = NONE, .exit_signal_want = 11,
+	  .runtime_error = "killed by signal 11 (SIGSEGV)" },
+	{ "abort", .ran = true, .exit_code = -1, .signal = 6, .status = "failed",
+	  .exit_code_want = NONE, .exit_signal_want = 6, .runtime_error = "(SIGABRT)" },
+	{ "unknown signal number", .ran = true, .exit_code = -1, .signal = 40, .status = "failed",
+	  .exit_code_want = NONE, .exit_signal_want = 40, .runtime_error = "killed by signal 40" },
+	{ "compile error", .compiled = true, .compile_exit = 1, .status = "failed",
+	  .exit_code_want = 1, .exit_signal_want = NONE, .compilation_error = true },
+	{ "compile timeout", .compiled = true, .compile_timeout = true, .compile_exit = -1,
+	  .compile_signal = 9, .status = "timeout", .exit_code_want = NONE,
+	  .exit_signal_want = 9, .runtime_error = "compilation time limit exceeded (30 s)",
+	  .compilation_error = true },
+	{ "compiler killed", .compiled = true, .compile_exit = -1, .compile_signal = 9,
+	  .status = "failed", .exit_code_want = NONE, .exit_signal_want = 9,
+	  .runtime_error = "compiler killed by signal 9 (SIGKILL)", .compilation_error = true },
+	{ "run timeout", .ran = true, .timeout = true, .exit_code = -1, .signal = 9,
+	  .status = "timeout", .exit_code_want = NONE, .exit_signal_want = 9,
+	  .runtime_error = "time limit exceeded (10 s)" },
+	{ "oom beats its SIGKILL", .ran = true, .oom = true, .exit_code = -1, .signal = 9,
+	  .status = "memory_limit_exceeded", .exit_code_want = NONE, .exit_signal_want = 9,
+	  .runtime_error = "memory limit exceeded (256 MB)" },
+	{ "oom beats a time-out", .ran = true, .oom = true, .timeout = true, .signal = 9,
+	  .exit_code = -1, .status = "memory_limit_exceeded", .exit_code_want = NONE,
+	  .exit_signal_want = 9, .runtime_error = "memory limit" },
+	{ "oom with a normal exit still reports 9", .ran = true, .oom = true, .exit_code = 1,
+	  .status = "memory_limit_exceeded", .exit_code_want = NONE, .exit_signal_want = 9,
+	  .runtime_error = "memory limit" },
+	{ "stdout cut, exit 0", .ran = true, .out_trunc = true,
+	  .status = "output_limit_exceeded", .exit_code_want = 0, .exit_signal_want = NONE,
+	  .runtime_error = "65536 bytes on stdout" },
+	{ "stderr cut, killed", .ran = true, .err_trunc = true, .exit_code = -1, .signal = 9,
+	  .status = "output_limit_exceeded", .exit_code_want = NONE, .exit_signal_want = 9,
+	  .runtime_error = "on stderr" },
+	{ "killed for flooding reports 9", .ran = true, .out_trunc = true, .out_killed = true,
+	  .exit_code = -1, .signal = 13, .status = "output_limit_exceeded",
+	  .exit_code_want = NONE, .exit_signal_want = 9, .runtime_error = "on stdout" },
+	{ "both cut", .ran = true, .out_trunc = true, .err_trunc = true,
+	  .status = "output_limit_exceeded", .exit_code_want = 0, .exit_signal_want = NONE,
+	  .runtime_error = "stdout and stderr" },
+	{ "flood until the time limit is an output verdict", .ran = true, .out_trunc = true,
+	  .timeout = true, .exit_code = -1, .signal = 9, .status = "output_limit_exceeded",
+	  .exit_code_want = NONE, .exit_signal_want = 9, .runtime_error = "output limit" },
+	{ "timeout beats the signal it sent", .ran = true, .timeout = true, .exit_code = -1,
+	  .signal = 15, .status = "timeout", .exit_code_want = NONE, .exit_signal_want = 9,
+	  .runtime_error = "time limit" },
+	{ NULL },
+};
+
+static void check_row(const struct row *t)
+{
+	struct cr_result r;
+	struct verdict v;
+	struct verdict_limits lim = { 10, 30, 256, 65536 };
+	char compile_out[] = "main.c:1: error";
+	char out[] = "partial\0out";
+
+	memset(&r, 0, sizeof(r));
+	r.error = (char *)(uintptr_t)t->error;
+	r.compiled = t->compiled;
+	r.compile_exit = t->compile_exit;
+	r.compile_signal = t->compile_signal;
+	r.compile_timeout = t->compile_timeout;
+	r.compile_output.data = compile_out;
+	r.compile_output.len = strlen(compile_out);
+	r.ran = t->ran;
+	r.exit_code = t->exit_code;
+	r.signal = t->signal;
+	r.timeout = t->timeout;
+	r.oom = t->oom;
+	r.stdout_truncated = t->out_trunc;
+	r.stderr_truncated = t->err_trunc;
+	r.output_killed = t->out_killed;
+	r.out.data = out;
+	r.out.len = sizeof(out) - 1;
+	r.time_ms = 42;
+	r.memory_kb = 1234;
+
+	verdict_map(&r, &lim, &v);
+	if (v.retry != t->retry)
+		fprintf(stderr, "\n  row \"%s\": retry %d\n", t->name, v.retry);
+	CU_ASSERT_EQUAL(v.retry, t->retry);
+	if (t->retry) {
+		CU_ASSERT(v.error[0] != '\0');
+		return;
+	}
+	if (!v.status || strcmp(v.status, t->status) != 0)
+		fprintf(stderr, "\n  row \"%s\": status %s, want %s\n", t->name,
+			v.status ? v.status : "(null)", t->status);
+	CU_ASSERT_STRING_EQUAL(v.status ? v.status : "", t->status);
+	CU_ASSERT_EQUAL(v.has_exit_code, t->exit_code_want != NONE);
+	if (v.has_exit_code && t->exit_code_want != NONE)
+		CU_ASSERT_EQUAL(v.exit_code, t->exit_code_want);
+	CU_ASSERT_EQUAL(v.has_exit_signal, t->exit_signal_want != NONE);
+	if (v.has_exit_signal && t->exit_signal_want != NONE)
+		CU_ASSERT_EQUAL(v.exit_signal, t->exit_signal_want);
+	CU_ASSERT_EQUAL(v.has_runtime_error, t->runtime_error != NULL);
+	if (t->runtime_error && !strstr(v.runtime_error, t->runtime_error))
+		fprintf(stderr, "\n  row \"%s\": runtime_error \"%s\", want \"%s\"\n", t->name,
+			v.runtime_error, t->runtime_error);
+	if (t->runtime_error)
+		CU_ASSERT_PTR_NOT_NULL(strstr(v.runtime_error, t->runtime_error));
+	CU_ASSERT_EQUAL(v.compilation_error.present, t->compilation_error);
+	if (t->compilation_error) {
+		CU_ASSERT_EQUAL(v.compilation_error.len, strlen(compile_out));
+		CU_ASSERT_PTR_EQUAL(v.compilation_error.data, compile_out);
+	}
+	if (t->ran && !t->compilation_error) {
+		/* output before a kill is kept, byte for byte (NUL included) */
+		CU_ASSERT(v.out.present);
+		CU_ASSERT_EQUAL(v.out.len, sizeof(out) - 1);
+		CU_ASSERT_EQUAL(memcmp(v.out.data, out, sizeof(out) - 1), 0);
+		CU_ASSERT_EQUAL(v.out_truncated, t->out_trunc);
+		CU_ASSERT_EQUAL(v.err_truncated, t->err_trunc);
+		CU_ASSERT(v.has_time && v.time_ms == 42);
+		CU_ASSERT(v.has_memory && v.memory_kb == 1234);
+	} else {
+		CU_ASSERT(!v.out.present);
+		CU_ASSERT(!v.has_time);
+	}
+}
+
+static void test_table(void)
+{
+	for (const struct row *t = rows; t->name; t++)
+		check_row(t);
+}
+
+static void test_signal_names(void)
+{
+	CU_ASSERT_STRING_EQUAL(verdict_signal_name(9), "SIGKILL");
+	CU_ASSERT_STRING_EQUAL(verdict_signal_name(11), "SIGSEGV");
+	CU_ASSERT_STRING_EQUAL(verdict_signal_name(25), "SIGXFSZ");
+	CU_ASSERT_PTR_NULL(verdict_signal_name(0));
+	CU_ASSERT_PTR_NULL(verdict_signal_name(64));
+}
+
+static void test_internal_error(void)
+{
+	struct verdict v;
+
+	verdict_internal_error(&v, "dockerd down");
+	CU_ASSERT_STRING_EQUAL(v.status, "internal_error");
+	CU_ASSERT(v.has_runtime_error);
+	CU_ASSERT_STRING_EQUAL(v.runtime_error, "dockerd down");
+	CU_ASSERT(!v.has_exit_code && !v.has_exit_signal && !v.out.present);
+}
+
+void verdict_suite(void)
+{
+	static const struct cr_test tests[] = {
+		{ "verdict table", test_table },
+		{ "signal names", test_signal_names },
+		{ "internal error", test_internal_error },
+		{ NULL, NULL },
+	};
+
+	CR_ADD_SUITE("verdict", tests);
+}

@@ -1,0 +1,378 @@
+/*
+ * The PostgreSQL queue (see queue.h for the state machine and the fencing).
+ *
+ * Each transition is one statement, so it is one transaction with one round
+ * trip: finish, give-back and sweep use data-modifying CTEs that update the
+ * submission, write the result row and pg_notify() together. A fenced-out
+ * statement returns no row and changes nothing. NOTIFY is delivered at commit,
+ * so a listener that is woken always finds the row in its new state.
+ *
+ * Outputs are bound as binary bytea parameters: a program's bytes (NUL,
+ * invalid UTF-8) are stored exactly and made valid JSON only when served.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "worker/queue.h"
+#include "worker/verdict.h"
+
+/* The client sees this; the detail (dockerd's message...) stays in last_error. */
+#define INTERNAL_ERROR_MESSAGE "'the platform could not run this submission (' || attempts || ' attempts)'"
+
+#define RESULT_FOR_INTERNAL_ERROR \
+	"r AS (INSERT INTO execution_results (submission_id, runtime_error, attempt) " \
+	"      SELECT submission_id, " INTERNAL_ERROR_MESSAGE ", attempts FROM s " \
+	"      WHERE status = 'internal_error' ON CONFLICT (submission_id) DO NOTHING) " \
+	"SELECT status, pg_notify(CASE WHEN status = 'queued' THEN '" QUEUE_CHANNEL_QUEUED "' " \
+	"                         ELSE '" QUEUE_CHANNEL_DONE "' END, submission_id::text) FROM s"
+
+/* attempts in SET/CASE is the value before this update: the claim's count. */
+#define REQUEUE_OR_FAIL(max) \
+	"status = CASE WHEN c.attempts < " max " THEN 'queued' ELSE 'internal_error' END, " \
+	"lease_owner = NULL, lease_until = NULL, " \
+	"execution_started_at = CASE WHEN c.attempts < " max " THEN NULL ELSE c.execution_started_at END, " \
+	"execution_completed_at = CASE WHEN c.attempts < " max " THEN NULL ELSE now() END, "
+
+const struct cr_db_stmt queue_stmts[] = {
+	{ "queue_claim",
+	  "UPDATE code_submissions SET status = 'running', attempts = attempts + 1, "
+	  "       lease_owner = $1, lease_until = now() + make_interval(secs => $2::int), "
+	  "       execution_started_at = now() "
+	  "WHERE submission_id = (SELECT submission_id FROM code_submissions "
+	  "                       WHERE status = 'queued' ORDER BY submitted_at "
+	  "                       LIMIT 1 FOR UPDATE SKIP LOCKED) "
+	  "RETURNING submission_id::text, attempts, language, source_code, input_data, "
+	  "          docker_image, source_file, compile_command, execute_command, "
+	  "          timeout_seconds, compile_timeout_seconds, max_memory_mb, max_processes",
+	  2 },
+	{ "queue_renew",
+	  "UPDATE code_submissions SET lease_until = now() + make_interval(secs => $4::int) "
+	  "WHERE submission_id = $1::uuid AND attempts = $2::int AND lease_owner = $3 "
+	  "  AND status = 'running'",
+	  4 },
+	{ "queue_finish",
+	  "WITH s AS (UPDATE code_submissions SET status = $4::varchar, "
+	  "                  execution_completed_at = now(), lease_until = NULL "
+	  "           WHERE submission_id = $1::uuid AND attempts = $2::int "
+	  "             AND lease_owner = $3 AND status = 'running' "
+	  "           RETURNING submission_id, attempts), "
+	  "r AS (INSERT INTO execution_results (submission_id, stdout, stderr, stdout_truncated, "
+	  "        stderr_truncated, compilation_error, runtime_error, execution_time_ms, "
+	  "        memory_used_kb, exit_code, exit_signal, attempt) "
+	  "      SELECT submission_id, $5::bytea, $6::bytea, $7::boolean, $8::boolean, $9::bytea, "
+	  "             $10::text, $11::int, $12::int, $13::int, $14::int, attempts FROM s "
+	  "      ON CONFLICT (submission_id) DO UPDATE SET stdout = EXCLUDED.stdout, "
+	  "        stderr = EXCLUDED.stderr, stdout_truncated = EXCLUDED.stdout_truncated, "
+	  "        stderr_truncated = EXCLUDED.stderr_truncated, "
+	  "        compilation_error = EXCLUDED.compilation_error, "
+	  "        runtime_error = EXCLUDED.runtime_error, "
+	  "        execution_time_ms = EXCLUDED.execution_time_ms, "
+	  "        memory_used_kb = EXCLUDED.memory_used_kb, exit_code = EXCLUDED.exit_code, "
+	  "        exit_signal = EXCLUDED.exit_signal, attempt = EXCLUDED.attempt, "
+	  "        created_at = now() "
+	  "      RETURNING submission_id) "
+	  "SELECT pg_notify('" QUEUE_CHANNEL_DONE "', submission_id::text) FROM r",
+	  14 },
+	{ "queue_give_back",
+	  "WITH s AS (UPDATE code_submissions c SET " REQUEUE_OR_FAIL("$5::int")
+	  "                  last_error = $4::text "
+	  "           WHERE submission_id = $1::uuid AND attempts = $2::int "
+	  "             AND lease_owner = $3 AND status = 'running' "
+	  "           RETURNING submission_id, status, attempts), "
+	  RESULT_FOR_INTERNAL_ERROR,
+	  5 },
+	{ "queue_sweep",
+	  "WITH x AS (SELECT submission_id FROM code_submissions "
+	  "           WHERE status = 'running' AND lease_until < now() "
+	  "           FOR UPDATE SKIP LOCKED), "
+	  "s AS (UPDATE code_submissions c SET " REQUEUE_OR_FAIL("$1::int")
+	  "             last_error = 'lease of ' || coalesce(c.lease_owner, 'unknown') || ' expired' "
+	  "      FROM x WHERE c.submission_id = x.submission_id "
+	  "      RETURNING c.submission_id, c.status, c.attempts), "
+	  RESULT_FOR_INTERNAL_ERROR,
+	  1 },
+	{ "queue_expire_owner",
+	  "UPDATE code_submissions SET lease_until = now() - interval '1 second' "
+	  "WHERE lease_owner = $1 AND status = 'running'",
+	  1 },
+	{ "queue_heartbeat",
+	  "INSERT INTO workers (worker_id, hostname, pid, slots) VALUES ($1, $2, $3::int, $4::int) "
+	  "ON CONFLICT (worker_id) DO UPDATE SET hostname = EXCLUDED.hostname, "
+	  "  pid = EXCLUDED.pid, slots = EXCLUDED.slots, heartbeat_at = now()",
+	  4 },
+	{ "queue_worker_gone",
+	  "DELETE FROM workers WHERE worker_id = $1",
+	  1 },
+	{ "queue_worker_alive",
+	  "SELECT hostname, pid, heartbeat_at > now() - make_interval(secs => $2::int) "
+	  "FROM workers WHERE worker_id = $1",
+	  2 },
+	{ "queue_active_images",
+	  "SELECT DISTINCT docker_image FROM language_configs WHERE is_active ORDER BY 1",
+	  0 },
+	{ NULL, NULL, 0 },
+};
+
+void queue_job_free(struct queue_job *job)
+{
+	if (!job)
+		return;
+	free(job->language);
+	free(job->source.data);
+	free(job->input.data);
+	free(job->image);
+	free(job->source_file);
+	free(job->compile_command);
+	free(job->execute_command);
+	memset(job, 0, sizeof(*job));
+}
+
+static char *field(const PGresult *res, int col)
+{
+	return PQgetisnull(res, 0, col) ? NULL : cr_xstrdup(PQgetvalue(res, 0, col));
+}
+
+int queue_claim(struct cr_db *db, const char *owner, int lease_seconds, struct queue_job *job)
+{
+	char lease[16];
+	const char *values[2] = { owner, lease };
+	PGresult *res;
+	unsigned char *input;
+	size_t input_len = 0;
+
+	memset(job, 0, sizeof(*job));
+	snprintf(lease, sizeof(lease), "%d", lease_seconds);
+	res = cr_db_exec(db, "queue_claim", 2, values, NULL, NULL, 0, NULL);
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return 0;
+	}
+	snprintf(job->id, sizeof(job->id), "%s", PQgetvalue(res, 0, 0));
+	job->attempts = atoi(PQgetvalue(res, 0, 1));
+	job->language = field(res, 2);
+	job->source.len = (size_t)PQgetlength(res, 0, 3);
+	job->source.data = cr_xstrndup(PQgetvalue(res, 0, 3), job->source.len);
+	input = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 4), &input_len);
+	if (!input) {
+		PQclear(res);
+		cr_die("out of memory decoding the input of submission %s", job->id);
+	}
+	job->input.data = cr_xmalloc(input_len + 1);
+	memcpy(job->input.data, input, input_len);
+	job->input.data[input_len] = '\0';
+	job->input.len = input_len;
+	PQfreemem(input);
+	job->image = field(res, 5);
+	job->source_file = field(res, 6);
+	job->compile_command = field(res, 7);
+	job->execute_command = field(res, 8);
+	job->timeout_seconds = atoi(PQgetvalue(res, 0, 9));
+	job->compile_timeout_seconds = atoi(PQgetvalue(res, 0, 10));
+	job->max_memory_mb = atoi(PQgetvalue(res, 0, 11));
+	job->max_processes = atoi(PQgetvalue(res, 0, 12));
+	PQclear(res);
+	return 1;
+}
+
+int queue_renew(struct cr_db *db, const struct queue_job *job, const char *owner,
+		int lease_seconds)
+{
+	char attempts[16], lease[16];
+	const char *values[4] = { job->id, attempts, owner, lease };
+	PGresult *res;
+	int ret;
+
+	snprintf(attempts, sizeof(attempts), "%d", job->attempts);
+	snprintf(lease, sizeof(lease), "%d", lease_seconds);
+	res = cr_db_exec(db, "queue_renew", 4, values, NULL, NULL, 0, NULL);
+	if (!res)
+		return -1;
+	ret = strcmp(PQcmdTuples(res), "1") == 0 ? 0 : 1;
+	PQclear(res);
+	return ret;
+}
+
+int queue_finish(struct cr_db *db, const struct queue_job *job, const char *owner,
+		 const struct verdict *v)
+{
+	char attempts[16], time_ms[24], mem_kb[24], exit_code[16], exit_signal[16];
+	const char *values[14];
+	int lengths[14] = { 0 };
+	int formats[14] = { 0 };
+	PGresult *res;
+	int ret;
+
+	snprintf(attempts, sizeof(attempts), "%d", job->attempts);
+	snprintf(time_ms, sizeof(time_ms), "%lld",
+		 (long long)(v->time_ms > INT32_MAX ? INT32_MAX : v->time_ms));
+	snprintf(mem_kb, sizeof(mem_kb), "%lld",
+		 (long long)(v->memory_kb > INT32_MAX ? INT32_MAX : v->memory_kb));
+	snprintf(exit_code, sizeof(exit_code), "%d", v->exit_code);
+	snprintf(exit_signal, sizeof(exit_signal), "%d", v->exit_signal);
+
+	values[0] = job->id;
+	values[1] = attempts;
+	values[2] = owner;
+	values[3] = v->status;
+	/* bytea parameters travel binary: no escaping, NUL bytes intact */
+	values[4] = v->out.present ? v->out.data : NULL;
+	lengths[4] = (int)v->out.len;
+	formats[4] = 1;
+	values[5] = v->err.present ? v->err.data : NULL;
+	lengths[5] = (int)v->err.len;
+	formats[5] = 1;
+	values[6] = v->out_truncated ? "t" : "f";
+	values[7] = v->err_truncated ? "t" : "f";
+	values[8] = v->compilation_error.present ? v->compilation_error.data : NULL;
+	lengths[8] = (int)v->compilation_error.len;
+	formats[8] = 1;
+	values[9] = v->has_runtime_error ? v->runtime_error : NULL;
+	values[10] = v->has_time ? time_ms : NULL;
+	values[11] = v->has_memory ? mem_kb : NULL;
+	values[12] = v->has_exit_code ? exit_code : NULL;
+	values[13] = v->has_exit_signal ? exit_signal : NULL;
+
+	res = cr_db_exec(db, "queue_finish", 14, values, lengths, formats, 0, NULL);
+	if (!res)
+		return -1;
+	ret = PQntuples(res) == 1 ? 0 : 1;
+	PQclear(res);
+	if (ret)
+		cr_warn("result discarded: submission %s attempt %d is no longer ours",
+			job->id, job->attempts);
+	return ret;
+}
+
+int queue_give_back(struct cr_db *db, const struct queue_job *job, const char *owner,
+		    const char *why, int max_attempts)
+{
+	char attempts[16], max[16];
+	const char *values[5] = { job->id, attempts, owner, why, max };
+	PGresult *res;
+	int ret;
+
+	snprintf(attempts, sizeof(attempts), "%d", job->attempts);
+	snprintf(max, sizeof(max), "%d", max_attempts);
+	res = cr_db_exec(db, "queue_give_back", 5, values, NULL, NULL, 0, NULL);
+	if (!res)
+		return -1;
+	ret = PQntuples(res) == 1 ? 0 : 1;
+	if (ret == 0)
+		cr_info("submission given back: status=%s attempt=%d why=\"%s\"",
+			PQgetvalue(res, 0, 0), job->attempts, why);
+	else
+		cr_warn("give-back discarded: submission %s attempt %d is no longer ours",
+			job->id, job->attempts);
+	PQclear(res);
+	return ret;
+}
+
+int queue_sweep(struct cr_db *db, int max_attempts)
+{
+	char max[16];
+	const char *values[1] = { max };
+	PGresult *res;
+	int n;
+
+	snprintf(max, sizeof(max), "%d", max_attempts);
+	res = cr_db_exec(db, "queue_sweep", 1, values, NULL, NULL, 0, NULL);
+	if (!res)
+		return -1;
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++)
+		cr_warn("lease expired: submission back to status=%s", PQgetvalue(res, i, 0));
+	PQclear(res);
+	return n;
+}
+
+int queue_expire_owner(struct cr_db *db, const char *owner)
+{
+	const char *values[1] = { owner };
+	PGresult *res = cr_db_exec(db, "queue_expire_owner", 1, values, NULL, NULL, 0, NULL);
+	int n;
+
+	if (!res)
+		return -1;
+	n = atoi(PQcmdTuples(res));
+	PQclear(res);
+	return n;
+}
+
+int queue_heartbeat(struct cr_db *db, const char *worker_id, const char *hostname,
+		    int pid, int slots)
+{
+	char p[16], s[16];
+	const char *values[4] = { worker_id, hostname, p, s };
+	PGresult *res;
+
+	snprintf(p, sizeof(p), "%d", pid);
+	snprintf(s, sizeof(s), "%d", slots);
+	res = cr_db_exec(db, "queue_heartbeat", 4, values, NULL, NULL, 0, NULL);
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int queue_worker_gone(struct cr_db *db, const char *worker_id)
+{
+	const char *values[1] = { worker_id };
+	PGresult *res = cr_db_exec(db, "queue_worker_gone", 1, values, NULL, NULL, 0, NULL);
+
+	if (!res)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int queue_worker_alive(struct cr_db *db, const char *worker_id, int stale_seconds,
+		       char *host, size_t hostlen, int *pid)
+{
+	char stale[16];
+	const char *values[2] = { worker_id, stale };
+	PGresult *res;
+	int ret;
+
+	snprintf(stale, sizeof(stale), "%d", stale_seconds);
+	if (host && hostlen)
+		host[0] = '\0';
+	*pid = 0;
+	res = cr_db_exec(db, "queue_worker_alive", 2, values, NULL, NULL, 0, NULL);
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return 2;
+	}
+	if (host && hostlen)
+		snprintf(host, hostlen, "%s", PQgetvalue(res, 0, 0));
+	*pid = atoi(PQgetvalue(res, 0, 1));
+	ret = strcmp(PQgetvalue(res, 0, 2), "t") == 0 ? 1 : 0;
+	PQclear(res);
+	return ret;
+}
+
+int queue_active_images(struct cr_db *db, char ***out, size_t *n)
+{
+	PGresult *res = cr_db_exec(db, "queue_active_images", 0, NULL, NULL, NULL, 0, NULL);
+	char **list;
+
+	*out = NULL;
+	*n = 0;
+	if (!res)
+		return -1;
+	list = cr_xcalloc((size_t)PQntuples(res) + 1, sizeof(*list));
+	for (int i = 0; i < PQntuples(res); i++)
+		list[i] = cr_xstrdup(PQgetvalue(res, i, 0));
+	*n = (size_t)PQntuples(res);
+	*out = list;
+	PQclear(res);
+	return 0;
+}

@@ -1,0 +1,95 @@
+/*
+ * The queue: code_submissions rows moved through their states by single SQL
+ * statements (or one transaction for finish), all prepared once (common/db.h).
+ *
+ *   claim      queued -> running, attempts + 1, lease to this worker
+ *   renew      push lease_until forward while the job runs
+ *   finish     running -> final status + execution_results row + NOTIFY done
+ *   give_back  running -> queued (last_error set), or internal_error at the
+ *              last attempt
+ *   sweep      running rows with an expired lease: as give_back, for every one
+ *
+ * Fencing: renew, finish and give_back touch a row only WHERE submission_id,
+ * attempts and lease_owner match and status = 'running'. A worker that lost its
+ * lease (it was swept and claimed again) matches nothing: its late result is
+ * discarded (return 1), never written over a newer one.
+ *
+ * Every statement registered in queue_stmts must be handed to cr_db_init().
+ */
+#ifndef CR_WORKER_QUEUE_H
+#define CR_WORKER_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/db.h"
+#include "worker/frame.h"
+
+struct verdict;
+
+#define QUEUE_CHANNEL_QUEUED "cr_submission_queued"
+#define QUEUE_CHANNEL_DONE "cr_submission_done"
+
+extern const struct cr_db_stmt queue_stmts[];
+
+/* A claimed submission: everything the job needs. Owned; queue_job_free() it. */
+struct queue_job {
+	char id[37];
+	int attempts;
+	char *language;
+	struct cr_bytes source;
+	struct cr_bytes input;
+	char *image;
+	char *source_file;
+	char *compile_command;	/* NULL: interpreted */
+	char *execute_command;
+	int timeout_seconds;
+	int compile_timeout_seconds;
+	int max_memory_mb;
+	int max_processes;
+};
+
+void queue_job_free(struct queue_job *job);
+
+/* 1 claimed into job, 0 nothing queued, -1 database error. */
+int queue_claim(struct cr_db *db, const char *owner, int lease_seconds, struct queue_job *job);
+
+/* 0 renewed, 1 the lease is no longer ours, -1 database error. */
+int queue_renew(struct cr_db *db, const struct queue_job *job, const char *owner,
+		int lease_seconds);
+
+/* 0 written, 1 discarded (fenced out), -1 database error (the lease will expire). */
+int queue_finish(struct cr_db *db, const struct queue_job *job, const char *owner,
+		 const struct verdict *v);
+
+/*
+ * Platform failure or shutdown: back to queued with last_error = why, or, when
+ * attempts >= max_attempts, internal_error with a result row naming why.
+ * 0 done, 1 fenced out, -1 database error.
+ */
+int queue_give_back(struct cr_db *db, const struct queue_job *job, const char *owner,
+		    const char *why, int max_attempts);
+
+/* Expired leases back to queued (or internal_error); returns rows moved or -1. */
+int queue_sweep(struct cr_db *db, int max_attempts);
+
+/* Expire now the leases held by owner (a worker known dead); rows or -1. */
+int queue_expire_owner(struct cr_db *db, const char *owner);
+
+/* Upsert this worker's row with a fresh heartbeat. */
+int queue_heartbeat(struct cr_db *db, const char *worker_id, const char *hostname,
+		    int pid, int slots);
+int queue_worker_gone(struct cr_db *db, const char *worker_id);
+
+/*
+ * A worker's liveness by its row: 1 alive (heartbeat within stale_seconds),
+ * 0 stale, 2 unknown (no row: another deployment's worker, not ours to judge),
+ * -1 database error. host/pid filled when the row exists.
+ */
+int queue_worker_alive(struct cr_db *db, const char *worker_id, int stale_seconds,
+		       char *host, size_t hostlen, int *pid);
+
+/* Active languages' images, for the start-up check; *out malloc'd strings. */
+int queue_active_images(struct cr_db *db, char ***out, size_t *n);
+
+#endif

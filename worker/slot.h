@@ -1,0 +1,66 @@
+/*
+ * A slot: one process that runs one submission at a time.
+ *
+ * Each slot owns a PostgreSQL connection (LISTEN cr_submission_queued) and a
+ * Docker client. Its loop: claim; if nothing is queued, wait on the database
+ * socket for a NOTIFY (or the sweep interval, or a stop request); else build
+ * the job frame, create + attach + start a container, write the job, read the
+ * result frame (renewing the lease meanwhile), finish, remove the container.
+ *
+ * The supervisor (main.c) forks the slots and shares a struct slot_board with
+ * them (MAP_SHARED): one struct slot_state per slot, so that when a slot dies
+ * the supervisor removes the container it was using and gives its submission
+ * back at once instead of waiting for the lease to expire; and a docker_down
+ * flag, so that once one slot finds dockerd gone the others stop claiming
+ * (each would otherwise spend an attempt of a queued submission finding out).
+ */
+#ifndef CR_WORKER_SLOT_H
+#define CR_WORKER_SLOT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "worker/docker.h"
+#include "worker/frame.h"
+
+struct cr_config;
+struct queue_job;
+
+#define SLOT_RUNNER_UID 10000
+#define SLOT_DEADLINE_MARGIN_MS 10000	/* beyond compile + run limits: a silent runner */
+#define SLOT_STOP_GRACE_MS 10000	/* after SIGTERM, a running job may finish within this */
+
+/* Written by the slot, read by the supervisor after the slot died. */
+struct slot_state {
+	int busy;			/* submission/attempts below are valid */
+	int has_container;		/* container below is valid */
+	char submission[37];
+	int attempts;
+	char container[DOCKER_ID_MAX + 1];
+};
+
+/* Shared by the supervisor and every slot (MAP_SHARED). */
+struct slot_board {
+	int docker_down;		/* a slot found dockerd unreachable: ping before claiming */
+	struct slot_state slots[];	/* worker_slots of them */
+};
+
+/* Set by the slot's SIGTERM handler. */
+extern volatile sig_atomic_t slot_stop_requested;
+
+/* The slot process's main loop; returns the process exit status. */
+int slot_main(const struct cr_config *cfg, int index, struct slot_board *board);
+
+/*
+ * The job frame for a claimed submission (pure; for tests too). Borrows from
+ * job: do not cr_job_free() it; free() only the encoded bytes.
+ */
+void slot_build_job(const struct queue_job *job, size_t output_limit_bytes,
+		    struct cr_job *out);
+
+/* Wall-clock budget of a job from its limits: compile + run + margin, in ms. */
+int64_t slot_job_budget_ms(const struct queue_job *job);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * From the runner's result frame to the API's status and result fields.
+ *
+ * verdict_map() is pure: it reads a decoded struct cr_result (frame.h) and the
+ * limits the submission ran with, and fills a struct verdict. Byte fields point
+ * into the result (borrowed: the result must outlive the verdict); messages are
+ * copied into the verdict's own arrays.
+ *
+ * A runner error (res->error, or a result that says nothing ran) is the
+ * platform's failure, never the program's: v->retry is set and the caller gives
+ * the submission back (or ends it internal_error after the last attempt).
+ *
+ * Precedence, first match wins:
+ *   runner error -> retry
+ *   compile time-out -> timeout        compile failure -> failed (compilation_error)
+ *   oom -> memory_limit_exceeded       (beats the SIGKILL it caused)
+ *   stdout/stderr cut -> output_limit_exceeded (beats the time-out of a flood)
+ *   run time-out -> timeout            signal -> failed (exit_code NULL)
+ *   exit code != 0 -> failed           exit code 0 -> completed
+ */
+#ifndef CR_WORKER_VERDICT_H
+#define CR_WORKER_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cr_result;
+
+/* The limits a submission ran with, for the messages. */
+struct verdict_limits {
+	int timeout_seconds;
+	int compile_timeout_seconds;
+	int max_memory_mb;
+	size_t output_limit_bytes;
+};
+
+/* A nullable byte field; present == false is SQL NULL. */
+struct verdict_bytes {
+	bool present;
+	const char *data;	/* borrowed from the cr_result */
+	size_t len;
+};
+
+struct verdict {
+	bool retry;			/* platform failure: give back, not a verdict */
+	char error[256];		/* why, when retry */
+
+	const char *status;		/* an API.md status, static string */
+	struct verdict_bytes out, err;	/* stdout, stderr */
+	bool out_truncated, err_truncated;
+	struct verdict_bytes compilation_error;
+	bool has_runtime_error;
+	char runtime_error[256];
+	bool has_time;
+	int64_t time_ms;
+	bool has_memory;
+	int64_t memory_kb;
+	bool has_exit_code;
+	int exit_code;
+	bool has_exit_signal;
+	int exit_signal;
+};
+
+void verdict_map(const struct cr_result *res, const struct verdict_limits *lim,
+		 struct verdict *v);
+
+/* A verdict for the platform's own failure after the last attempt. */
+void verdict_internal_error(struct verdict *v, const char *message);
+
+/* "SIGSEGV" for 11, or NULL for a number not in the table. */
+const char *verdict_signal_name(int sig);
+
+#endif
