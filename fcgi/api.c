@@ -1,0 +1,365 @@
+/*
+ * The top level of one request: API.md's check order, error bodies, request
+ * ids, X-RateLimit-* headers, the per-request log line and the metrics.
+ *
+ * Order (API.md): route (404, 405), authentication (401), rate limit (429),
+ * media type (415), size (413), body (400). The rate-limit step only exists for
+ * POST /execute (R_CHARGE); it opens the transaction that the handler later
+ * commits with the submission. A client error after the charge (a bad body, an
+ * unknown language) commits the charge; any other failure rolls it back.
+ */
+#include "config.h"
+
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "common/uuid.h"
+#include "fcgi/api.h"
+#include "fcgi/auth.h"
+#include "fcgi/handlers.h"
+#include "fcgi/metrics.h"
+#include "fcgi/stmts.h"
+#include "fcgi/validate.h"
+
+#define RETRY_AFTER_UNAVAILABLE 2
+
+void api_init(struct api *a, const struct cr_config *cfg, struct api_shm *shm, int slot)
+{
+	memset(a, 0, sizeof(*a));
+	a->cfg = cfg;
+	a->shm = shm;
+	a->slot = slot;
+	cr_db_init(&a->db, cfg->database_url ? cfg->database_url : "", api_stmts);
+}
+
+void api_release(struct api *a)
+{
+	if (a)
+		cr_db_close(&a->db);
+}
+
+/* ---- answers ------------------------------------------------------------ */
+
+static void error_body(struct api_call *c, int status, const char *code, const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "error", json_object_new_string(code));
+	json_object_object_add(o, "message", json_object_new_string(msg));
+	http_resp_reset(c->resp);
+	api_json(c, status, o);
+}
+
+void api_error(struct api_call *c, int status, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	error_body(c, status, code, msg);
+}
+
+void api_internal(struct api_call *c, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	cr_log(CR_LOG_ERROR, "internal error: %s", detail);
+	api_error(c, 500, "internal_error", "internal error (request id %s)", c->request_id);
+}
+
+void api_unavailable(struct api_call *c)
+{
+	api_error(c, 503, "unavailable", "the database is unavailable, retry later");
+	http_resp_header(c->resp, "Retry-After", "%d", RETRY_AFTER_UNAVAILABLE);
+}
+
+void api_json(struct api_call *c, int status, struct json_object *o)
+{
+	size_t len;
+	const char *s = json_object_to_json_string_length(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+
+	c->resp->status = status;
+	c->resp->content_type = "application/json";
+	cr_buf_reset(&c->resp->body);
+	cr_buf_add(&c->resp->body, s, len);
+	json_object_put(o);
+}
+
+/* ---- database ------------------------------------------------------------ */
+
+int api_db(struct api_call *c)
+{
+	if (cr_db_ensure(&c->api->db) == 0)
+		return 0;
+	api_unavailable(c);
+	return -1;
+}
+
+PGresult *api_exec(struct api_call *c, const char *stmt, int n, const char *const *values,
+		   const int *lengths, const int *formats)
+{
+	struct cr_db *db = &c->api->db;
+	PGresult *r;
+
+	if (api_db(c))
+		return NULL;
+	r = cr_db_exec(db, stmt, n, values, lengths, formats, 0, NULL);
+	if (!r && cr_db_is_broken(db) && !c->in_txn && cr_db_ensure(db) == 0)
+		r = cr_db_exec(db, stmt, n, values, lengths, formats, 0, NULL);
+	if (r)
+		return r;
+	if (cr_db_is_broken(db)) {
+		c->in_txn = false;	/* the transaction died with the connection */
+		api_unavailable(c);
+	} else {
+		api_internal(c, "statement %s failed", stmt);
+	}
+	return NULL;
+}
+
+int api_begin(struct api_call *c)
+{
+	if (api_db(c))
+		return -1;
+	if (cr_db_command(&c->api->db, "BEGIN") == 0) {
+		c->in_txn = true;
+		return 0;
+	}
+	/* A connection that died idle is only noticed here: one fresh try. */
+	if (cr_db_is_broken(&c->api->db) && cr_db_ensure(&c->api->db) == 0 &&
+	    cr_db_command(&c->api->db, "BEGIN") == 0) {
+		c->in_txn = true;
+		return 0;
+	}
+	if (cr_db_is_broken(&c->api->db))
+		api_unavailable(c);
+	else
+		api_internal(c, "could not begin a transaction");
+	return -1;
+}
+
+int api_commit(struct api_call *c)
+{
+	c->in_txn = false;
+	if (cr_db_command(&c->api->db, "COMMIT") == 0)
+		return 0;
+	if (cr_db_is_broken(&c->api->db))
+		api_unavailable(c);
+	else
+		api_internal(c, "could not commit");
+	return -1;
+}
+
+void api_rollback(struct api_call *c)
+{
+	if (!c->in_txn)
+		return;
+	c->in_txn = false;
+	if (!cr_db_is_broken(&c->api->db))
+		cr_db_command(&c->api->db, "ROLLBACK");
+}
+
+bool pgv_bool(const PGresult *r, int row, int col)
+{
+	const char *v = PQgetvalue(r, row, col);
+	return v && v[0] == 't';
+}
+
+int pgv_int(const PGresult *r, int row, int col)
+{
+	return (int)strtol(PQgetvalue(r, row, col), NULL, 10);
+}
+
+int64_t pgv_int64(const PGresult *r, int row, int col)
+{
+	return (int64_t)strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+void api_set_rl(struct api_call *c, int limit, int count)
+{
+	ratelimit_window(c->now, &c->rl.window_start, &c->rl.reset);
+	c->rl.limit = limit;
+	c->rl.count = count;
+	c->rl.known = true;
+}
+
+int api_check_user(struct api_call *c)
+{
+	char window[24];
+	int64_t start;
+	int reset;
+	const char *params[2] = { c->user_id, window };
+	PGresult *r;
+
+	ratelimit_window(c->now, &start, &reset);
+	snprintf(window, sizeof(window), "%lld", (long long)start);
+	r = api_exec(c, S_AUTH_USER, 2, params, NULL, NULL);
+	if (!r)
+		return -1;
+	if (PQntuples(r) != 1 || !pgv_bool(r, 0, 0)) {
+		PQclear(r);
+		api_error(c, 401, "unauthorized", "the user of this token is not active");
+		return -1;
+	}
+	if (PQgetisnull(r, 0, 1)) {
+		PQclear(r);
+		api_internal(c, "user %s has an unknown rate limit tier", c->user_id);
+		return -1;
+	}
+	api_set_rl(c, pgv_int(r, 0, 1), pgv_int(r, 0, 2));
+	PQclear(r);
+	return 0;
+}
+
+/* ---- the checks ----------------------------------------------------------- */
+
+static void request_id(struct api_call *c)
+{
+	if (validate_request_id(c->req->request_id)) {
+		snprintf(c->request_id, sizeof(c->request_id), "%s", c->req->request_id);
+		return;
+	}
+	if (cr_uuid_generate(c->request_id) != 0) {
+		/* RAND_bytes failing is near impossible; a unique-enough id still helps. */
+		static unsigned long seq;
+		snprintf(c->request_id, sizeof(c->request_id), "r%ld-%lu",
+			 (long)getpid(), ++seq);
+	}
+}
+
+static void set_log_context(struct api_call *c)
+{
+	char ctx[128];
+
+	if (c->user_id[0])
+		snprintf(ctx, sizeof(ctx), "req=%s user=%s", c->request_id, c->user_id);
+	else
+		snprintf(ctx, sizeof(ctx), "req=%s", c->request_id);
+	cr_log_set_context(ctx);
+}
+
+/* 0 with c->user_id set, or -1 answered 401. */
+static int authenticate(struct api_call *c)
+{
+	const char *key = c->api->cfg->jwt_key ? c->api->cfg->jwt_key : "";
+	enum auth_result ar = auth_bearer(c->req->authorization, key, c->now, c->user_id);
+
+	if (ar == AUTH_OK)
+		return 0;
+	api_error(c, 401, "unauthorized", "%s", auth_message(ar));
+	http_resp_header(c->resp, "WWW-Authenticate", "Bearer");
+	return -1;
+}
+
+static int body_checks(struct api_call *c)
+{
+	const struct http_req *req = c->req;
+	struct verr e;
+
+	if (validate_media_type(req->content_type, req->body.len, &e) ||
+	    validate_body(&req->body, req->too_large, c->api->cfg->max_body_bytes,
+			  &c->body, &e)) {
+		api_error(c, e.status, e.code, "%s", e.message);
+		return -1;
+	}
+	return 0;
+}
+
+static void finish_headers(struct api_call *c)
+{
+	struct http_resp *resp = c->resp;
+
+	if (resp->status == 0)
+		api_internal(c, "handler gave no answer");
+	if (c->rl.known && c->user_id[0]) {
+		http_resp_header(resp, "X-RateLimit-Limit", "%d", c->rl.limit);
+		http_resp_header(resp, "X-RateLimit-Remaining", "%d",
+				 ratelimit_remaining(c->rl.limit, c->rl.count));
+		http_resp_header(resp, "X-RateLimit-Reset", "%d", c->rl.reset);
+	}
+	http_resp_header(resp, "X-Request-Id", "%s", c->request_id);
+	http_resp_header(resp, "Cache-Control", "no-store");
+}
+
+void api_handle(struct api *a, const struct http_req *req, struct http_resp *resp)
+{
+	struct api_call call;
+	struct api_call *c = &call;
+	struct timespec ts0, ts1;
+	enum router_result rr;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts0);
+	memset(c, 0, sizeof(*c));
+	c->api = a;
+	c->req = req;
+	c->resp = resp;
+	c->now = cr_now();
+	request_id(c);
+	set_log_context(c);
+
+	rr = router_match(router_table, req->method, req->path, &c->match);
+	if (rr == ROUTE_NOT_FOUND) {
+		api_error(c, 404, "not_found", "no such resource");
+		goto out;
+	}
+	if (rr == ROUTE_BAD_METHOD) {
+		api_error(c, 405, "method_not_allowed",
+			  "method not allowed on this resource (allowed: %s)", c->match.allow);
+		http_resp_header(resp, "Allow", "%s", c->match.allow);
+		goto out;
+	}
+
+	unsigned flags = c->match.route->flags;
+	if (flags & R_AUTH) {
+		if (authenticate(c))
+			goto out;
+		set_log_context(c);
+		if (!(flags & R_SELF_USER) && api_check_user(c))
+			goto out;
+	}
+	if ((flags & R_CHARGE) && execute_charge(c))
+		goto out;
+	if ((flags & R_BODY) && body_checks(c))
+		goto out;
+	c->match.route->fn(c);
+
+out:
+	if (c->in_txn) {
+		/* A client error after the charge keeps the charge; anything else undoes it. */
+		if (resp->status >= 400 && resp->status < 500 && resp->status != 429) {
+			if (cr_db_command(&a->db, "COMMIT") != 0)
+				cr_warn("could not commit the rate-limit charge");
+			c->in_txn = false;
+		} else {
+			api_rollback(c);
+		}
+	}
+	finish_headers(c);
+	json_object_put(c->body);
+	c->body = NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts1);
+	int64_t us = (int64_t)(ts1.tv_sec - ts0.tv_sec) * 1000000 +
+		     (ts1.tv_nsec - ts0.tv_nsec) / 1000;
+	metrics_observe(a->shm, c->match.index, resp->status, us);
+	cr_info("request method=%s route=%s status=%d ms=%.2f",
+		req->method,
+		c->match.route ? c->match.route->label : "unmatched",
+		resp->status, (double)us / 1000.0);
+	cr_log_set_context(NULL);
+}

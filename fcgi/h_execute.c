@@ -1,0 +1,413 @@
+/*
+ * POST /execute and GET /execute/{id}, with ?wait=true.
+ *
+ * POST runs in one transaction: execute_charge() locks the user's row (so the
+ * limits hold across every process and host), counts the call in the current
+ * one-minute window and checks the unfinished count; execute_create() then
+ * inserts the submission with the language's limits copied from
+ * language_configs and NOTIFYs the workers in the same statement, and commits.
+ *
+ * GET answers the user check, the X-RateLimit-* numbers and the result in one
+ * prepared statement (S_EXEC_GET): it is the hot read path.
+ *
+ * ?wait=true LISTENs for cr_submission_done, rechecks the row (a notification
+ * sent before LISTEN is lost), then sleeps in ppoll() on the connection's
+ * socket until the notification for this id or the deadline; the number of
+ * waiters across the pool is bounded by api_max_waiters (shared memory).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "common/utf8.h"
+#include "common/uuid.h"
+#include "fcgi/handlers.h"
+#include "fcgi/metrics.h"
+#include "fcgi/stmts.h"
+#include "fcgi/validate.h"
+
+#define WAIT_CHANNEL "cr_submission_done"
+
+static bool status_final(const char *st)
+{
+	return strcmp(st, "queued") != 0 && strcmp(st, "running") != 0;
+}
+
+static void window_param(struct api_call *c, char *out, size_t outlen)
+{
+	int64_t start;
+	int reset;
+
+	ratelimit_window(c->now, &start, &reset);
+	snprintf(out, outlen, "%lld", (long long)start);
+}
+
+/* ---- POST /execute: the rate-limit step ------------------------------------ */
+
+int execute_charge(struct api_call *c)
+{
+	char window[24];
+	const char *p1[1] = { c->user_id };
+	const char *p2[2] = { c->user_id, window };
+	PGresult *r;
+	int rpm, max_concurrent, unfinished, count;
+
+	window_param(c, window, sizeof(window));
+	if (api_begin(c))
+		return -1;
+	r = api_exec(c, S_CHARGE_LOCK, 1, p1, NULL, NULL);
+	if (!r)
+		return -1;
+	if (PQntuples(r) != 1 || !pgv_bool(r, 0, 0)) {
+		PQclear(r);
+		api_rollback(c);
+		api_error(c, 401, "unauthorized", "the user of this token is not active");
+		return -1;
+	}
+	if (PQgetisnull(r, 0, 1)) {
+		PQclear(r);
+		api_internal(c, "user %s has an unknown rate limit tier", c->user_id);
+		return -1;
+	}
+	rpm = pgv_int(r, 0, 1);
+	max_concurrent = pgv_int(r, 0, 2);
+	unfinished = pgv_int(r, 0, 3);
+	PQclear(r);
+
+	r = api_exec(c, S_CHARGE_COUNT, 2, p2, NULL, NULL);
+	if (!r)
+		return -1;
+	count = pgv_int(r, 0, 0);
+	PQclear(r);
+	api_set_rl(c, rpm, count);
+
+	if (ratelimit_exceeded(rpm, count)) {
+		api_rollback(c);	/* a refused call is not counted */
+		c->rl.count = count - 1;
+		api_error(c, 429, "rate_limited",
+			  "rate limit exceeded: %d submissions per minute", rpm);
+		http_resp_header(c->resp, "Retry-After", "%d", ratelimit_retry_after(&c->rl));
+		return -1;
+	}
+	if (unfinished >= max_concurrent) {
+		api_rollback(c);
+		c->rl.count = count - 1;
+		api_error(c, 429, "rate_limited",
+			  "too many unfinished submissions: at most %d at once", max_concurrent);
+		http_resp_header(c->resp, "Retry-After", "%d", RL_CONCURRENCY_RETRY_AFTER);
+		return -1;
+	}
+	/* First call of a new window: drop the user's old windows while we hold the lock. */
+	if (count == 1) {
+		r = api_exec(c, S_CHARGE_PRUNE, 2, p2, NULL, NULL);
+		if (!r)
+			return -1;
+		PQclear(r);
+	}
+	return 0;
+}
+
+/* ---- the result document ---------------------------------------------------- */
+
+static struct json_object *time_or_null(const PGresult *r, int col)
+{
+	char ts[CR_RFC3339_LEN + 1];
+
+	if (PQgetisnull(r, 0, col))
+		return NULL;
+	cr_time_rfc3339(pgv_int64(r, 0, col), ts);
+	return json_object_new_string(ts);
+}
+
+static struct json_object *int_or_null(const PGresult *r, int col)
+{
+	return PQgetisnull(r, 0, col) ? NULL : json_object_new_int(pgv_int(r, 0, col));
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* A bytea column (text format, hex "\x..."), made valid UTF-8; NULL stays null. */
+static struct json_object *bytes_or_null(const PGresult *r, int col, struct cr_buf *raw,
+					 struct cr_buf *clean)
+{
+	const char *v;
+	size_t len;
+
+	if (PQgetisnull(r, 0, col))
+		return NULL;
+	v = PQgetvalue(r, 0, col);
+	len = (size_t)PQgetlength(r, 0, col);
+	cr_buf_reset(raw);
+	cr_buf_reset(clean);
+	if (len >= 2 && v[0] == '\\' && v[1] == 'x') {
+		cr_buf_grow(raw, (len - 2) / 2);
+		for (size_t i = 2; i + 1 < len; i += 2) {
+			int hi = hexval(v[i]), lo = hexval(v[i + 1]);
+			if (hi < 0 || lo < 0)
+				break;
+			raw->data[raw->len++] = (char)(hi << 4 | lo);
+		}
+		raw->data[raw->len] = '\0';
+	} else {
+		/* escape format (bytea_output = escape): let libpq decode it */
+		size_t n = 0;
+		unsigned char *d = PQunescapeBytea((const unsigned char *)v, &n);
+		if (d) {
+			cr_buf_add(raw, d, n);
+			PQfreemem(d);
+		}
+	}
+	cr_utf8_sanitize(raw->data, raw->len, clean);
+	/* json-c escapes NUL as \u0000 when given the length. */
+	return json_object_new_string_len(clean->data, (int)clean->len);
+}
+
+static struct json_object *text_or_null(const PGresult *r, int col)
+{
+	if (PQgetisnull(r, 0, col))
+		return NULL;
+	return json_object_new_string_len(PQgetvalue(r, 0, col), PQgetlength(r, 0, col));
+}
+
+/* Answer 200 with the S_EXEC_GET row r (which has a submission). */
+static void send_result(struct api_call *c, const PGresult *r)
+{
+	struct json_object *o = json_object_new_object();
+	struct cr_buf raw, clean;
+	const char *status = PQgetvalue(r, 0, EG_STATUS);
+	bool done = status_final(status);
+
+	cr_buf_init(&raw, 0);
+	cr_buf_init(&clean, 0);
+	json_object_object_add(o, "submission_id", text_or_null(r, EG_ID));
+	json_object_object_add(o, "status", text_or_null(r, EG_STATUS));
+	json_object_object_add(o, "language", text_or_null(r, EG_LANGUAGE));
+	json_object_object_add(o, "stdout", done ? bytes_or_null(r, EG_STDOUT, &raw, &clean) : NULL);
+	json_object_object_add(o, "stderr", done ? bytes_or_null(r, EG_STDERR, &raw, &clean) : NULL);
+	json_object_object_add(o, "compilation_error",
+			       done ? bytes_or_null(r, EG_COMPILE, &raw, &clean) : NULL);
+	json_object_object_add(o, "runtime_error", done ? text_or_null(r, EG_RUNTIME) : NULL);
+	json_object_object_add(o, "execution_time_ms", done ? int_or_null(r, EG_TIME_MS) : NULL);
+	json_object_object_add(o, "memory_used_kb", done ? int_or_null(r, EG_MEMORY_KB) : NULL);
+	json_object_object_add(o, "exit_code", done ? int_or_null(r, EG_EXIT_CODE) : NULL);
+	json_object_object_add(o, "exit_signal", done ? int_or_null(r, EG_EXIT_SIGNAL) : NULL);
+	json_object_object_add(o, "submitted_at", time_or_null(r, EG_SUBMITTED));
+	json_object_object_add(o, "started_at", time_or_null(r, EG_STARTED));
+	json_object_object_add(o, "completed_at", done ? time_or_null(r, EG_COMPLETED) : NULL);
+	cr_buf_release(&raw);
+	cr_buf_release(&clean);
+	api_json(c, 200, o);
+}
+
+/*
+ * Run S_EXEC_GET for id. Returns the row (caller PQclear()s) when the user is
+ * active and the submission is theirs; otherwise answers 401/404 (or the
+ * database error) and returns NULL. Fills c->rl.
+ */
+static PGresult *fetch(struct api_call *c, const char *id)
+{
+	char window[24];
+	const char *params[3] = { c->user_id, window, id };
+	PGresult *r;
+
+	window_param(c, window, sizeof(window));
+	r = api_exec(c, S_EXEC_GET, 3, params, NULL, NULL);
+	if (!r)
+		return NULL;
+	if (PQntuples(r) != 1 || !pgv_bool(r, 0, EG_ACTIVE)) {
+		PQclear(r);
+		api_error(c, 401, "unauthorized", "the user of this token is not active");
+		return NULL;
+	}
+	if (PQgetisnull(r, 0, EG_RPM)) {
+		PQclear(r);
+		api_internal(c, "user %s has an unknown rate limit tier", c->user_id);
+		return NULL;
+	}
+	api_set_rl(c, pgv_int(r, 0, EG_RPM), pgv_int(r, 0, EG_COUNT));
+	if (PQgetisnull(r, 0, EG_ID)) {
+		PQclear(r);
+		api_error(c, 404, "not_found", "no such submission");
+		return NULL;
+	}
+	return r;
+}
+
+/* ---- ?wait=true ------------------------------------------------------------- */
+
+static void drain_notifies(PGconn *conn)
+{
+	PGnotify *n;
+
+	PQconsumeInput(conn);
+	while ((n = PQnotifies(conn)))
+		PQfreemem(n);
+}
+
+/*
+ * Hold until submission id (canonical form) is finished or timeout_s passes.
+ * True when it finished (the caller reads the row again). Never answers: on any
+ * trouble it gives up and the caller answers as without wait.
+ */
+static bool wait_done(struct api_call *c, const char *id, int timeout_s)
+{
+	struct api *a = c->api;
+	struct cr_db *db = &a->db;
+	const char *params[1] = { id };
+	bool done = false, listening = false;
+	int64_t deadline;
+	PGresult *r;
+
+	if (!metrics_waiter_acquire(a->shm, a->slot, a->cfg->api_max_waiters)) {
+		cr_debug("wait refused: %d requests already waiting", metrics_waiters(a->shm));
+		return false;
+	}
+	if (a->before_wait)
+		a->before_wait(a->before_wait_arg);
+	if (cr_db_command(db, "LISTEN " WAIT_CHANNEL) != 0)
+		goto out;
+	listening = true;
+	/* A notification sent before LISTEN took effect is lost: look again. */
+	r = cr_db_exec(db, S_STATUS, 1, params, NULL, NULL, 0, NULL);
+	if (!r)
+		goto out;
+	done = PQntuples(r) == 1 && status_final(PQgetvalue(r, 0, 0));
+	PQclear(r);
+
+	deadline = cr_monotonic_ms() + (int64_t)timeout_s * 1000;
+	while (!done) {
+		PGconn *conn = db->conn;
+		PGnotify *n;
+
+		if (!conn || PQconsumeInput(conn) == 0)
+			break;
+		while ((n = PQnotifies(conn))) {
+			if (n->extra && strcasecmp(n->extra, id) == 0)
+				done = true;
+			PQfreemem(n);
+		}
+		if (done || (a->stopping && *a->stopping))
+			break;
+		int64_t left = deadline - cr_monotonic_ms();
+		if (left <= 0)
+			break;
+		struct pollfd pfd = { .fd = PQsocket(conn), .events = POLLIN };
+		struct timespec ts = { .tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000 };
+		/* ppoll lets SIGTERM in (wait_sigmask) so a stopping responder answers now. */
+		if (ppoll(&pfd, 1, &ts, a->wait_sigmask) < 0 && errno != EINTR)
+			break;
+	}
+out:
+	if (listening && db->conn && !cr_db_is_broken(db)) {
+		cr_db_command(db, "UNLISTEN " WAIT_CHANNEL);
+		drain_notifies(db->conn);
+	}
+	metrics_waiter_release(a->shm, a->slot);
+	return done;
+}
+
+/* ---- handlers ----------------------------------------------------------------- */
+
+void execute_create(struct api_call *c)
+{
+	const struct cr_config *cfg = c->api->cfg;
+	struct vlimits lim = { cfg->max_body_bytes, cfg->max_source_bytes, cfg->max_input_bytes };
+	struct execute_req x;
+	struct verr e;
+	bool wait;
+	char id[CR_UUID_LEN + 1];
+	int timeout_s;
+	PGresult *r;
+
+	if (validate_wait(c->req->query, &wait, &e) || validate_execute(c->body, &lim, &x, &e)) {
+		api_error(c, e.status, e.code, "%s", e.message);
+		return;
+	}
+	const char *values[4] = { c->user_id, x.language.s, x.source.s, x.input.s };
+	const int lengths[4] = { 0, 0, 0, (int)x.input.len };
+	const int formats[4] = { 0, 0, 0, 1 };	/* input is bytea: bound as binary */
+	r = api_exec(c, S_SUBMIT, 4, values, lengths, formats);
+	if (!r)
+		return;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		api_error(c, 400, "validation_failed", "language '%s' is not supported",
+			  x.language.s);
+		return;
+	}
+	snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+	timeout_s = pgv_int(r, 0, 1);
+	PQclear(r);
+	if (api_commit(c))
+		return;
+	cr_info("submission accepted id=%s language=%s", id, x.language.s);
+
+	if (wait && wait_done(c, id, timeout_s + cfg->api_wait_margin_seconds)) {
+		r = fetch(c, id);
+		if (!r)
+			return;
+		send_result(c, r);
+		PQclear(r);
+		http_resp_header(c->resp, "Location", "/api/v1/execute/%s", id);
+		return;
+	}
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "submission_id", json_object_new_string(id));
+	json_object_object_add(o, "status", json_object_new_string("queued"));
+	json_object_object_add(o, "message", json_object_new_string("Code submitted successfully"));
+	api_json(c, 202, o);
+	http_resp_header(c->resp, "Location", "/api/v1/execute/%s", id);
+}
+
+void execute_get(struct api_call *c)
+{
+	struct verr e;
+	bool wait;
+	PGresult *r;
+	char id[CR_UUID_LEN + 1];
+
+	if (!cr_uuid_valid(c->match.id) || validate_wait(c->req->query, &wait, &e)) {
+		/* authentication (401) comes before validation (400) */
+		if (api_check_user(c))
+			return;
+		if (!cr_uuid_valid(c->match.id))
+			api_error(c, 400, "validation_failed", "submission id must be a UUID");
+		else
+			api_error(c, e.status, e.code, "%s", e.message);
+		return;
+	}
+	r = fetch(c, c->match.id);
+	if (!r)
+		return;
+	if (wait && !status_final(PQgetvalue(r, 0, EG_STATUS))) {
+		int timeout_s = pgv_int(r, 0, EG_TIMEOUT) + c->api->cfg->api_wait_margin_seconds;
+		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, EG_ID));
+		if (wait_done(c, id, timeout_s)) {
+			PQclear(r);
+			c->now = cr_now();
+			r = fetch(c, id);
+			if (!r)
+				return;
+		}
+	}
+	send_result(c, r);
+	PQclear(r);
+}

@@ -1,0 +1,167 @@
+/*
+ * Prometheus counters in a shared mapping. Every slot is a plain uint64_t
+ * updated with __atomic builtins (relaxed: a scrape needs no ordering, only no
+ * lost increments). The region is sized for ROUTER_MAX_ROUTES + 1 route labels
+ * (the last one counts unmatched paths) and a fixed set of status codes.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "fcgi/metrics.h"
+
+static const int codes[] = { 200, 201, 202, 400, 401, 404, 405, 409, 413, 415,
+			     429, 500, 503 };
+#define N_CODES (sizeof(codes) / sizeof(codes[0]) + 1)	/* + "other" */
+static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+				  0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30 };
+#define N_BUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+#define N_LABELS (ROUTER_MAX_ROUTES + 1)
+
+struct api_shm {
+	int waiters;
+	unsigned char waiting[METRICS_MAX_SLOTS];
+	uint64_t requests[N_LABELS][N_CODES];
+	uint64_t hist[N_LABELS][N_BUCKETS];	/* non-cumulative; +Inf is the count */
+	uint64_t sum_us[N_LABELS];
+	uint64_t count[N_LABELS];
+};
+
+struct api_shm *metrics_shm_create(void)
+{
+	void *p = mmap(NULL, sizeof(struct api_shm), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		cr_error("could not map shared counters: %m");
+		return NULL;
+	}
+	return p;
+}
+
+void metrics_shm_destroy(struct api_shm *shm)
+{
+	if (shm)
+		munmap(shm, sizeof(*shm));
+}
+
+static size_t label_index(int route_index)
+{
+	return (route_index < 0 || route_index >= ROUTER_MAX_ROUTES)
+		? ROUTER_MAX_ROUTES : (size_t)route_index;
+}
+
+void metrics_observe(struct api_shm *shm, int route_index, int status, int64_t micros)
+{
+	size_t l = label_index(route_index), c = N_CODES - 1, b;
+
+	if (!shm)
+		return;
+	for (size_t i = 0; i < N_CODES - 1; i++)
+		if (codes[i] == status) {
+			c = i;
+			break;
+		}
+	__atomic_fetch_add(&shm->requests[l][c], 1, __ATOMIC_RELAXED);
+	if (micros < 0)
+		micros = 0;
+	for (b = 0; b < N_BUCKETS; b++)
+		if ((double)micros <= buckets[b] * 1e6)
+			break;
+	if (b < N_BUCKETS)
+		__atomic_fetch_add(&shm->hist[l][b], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&shm->sum_us[l], (uint64_t)micros, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&shm->count[l], 1, __ATOMIC_RELAXED);
+}
+
+static uint64_t load(const uint64_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+void metrics_render(struct api_shm *shm, const struct route *table, struct cr_buf *out)
+{
+	size_t n = router_count(table);
+
+	if (!shm)
+		return;
+	if (n > ROUTER_MAX_ROUTES)
+		n = ROUTER_MAX_ROUTES;
+	cr_buf_addstr(out,
+		"# HELP coderank_http_requests_total HTTP requests answered, by route and status code.\n"
+		"# TYPE coderank_http_requests_total counter\n");
+	for (size_t l = 0; l <= n; l++) {
+		size_t li = l == n ? ROUTER_MAX_ROUTES : l;
+		const char *route = l == n ? "unmatched" : table[l].label;
+		const char *method = l == n ? "" : table[l].method;
+		for (size_t c = 0; c < N_CODES; c++) {
+			uint64_t v = load(&shm->requests[li][c]);
+			if (!v)
+				continue;
+			if (c == N_CODES - 1)
+				cr_buf_addf(out, "coderank_http_requests_total{route=\"%s\",method=\"%s\",code=\"other\"} %llu\n",
+					    route, method, (unsigned long long)v);
+			else
+				cr_buf_addf(out, "coderank_http_requests_total{route=\"%s\",method=\"%s\",code=\"%d\"} %llu\n",
+					    route, method, codes[c], (unsigned long long)v);
+		}
+	}
+	cr_buf_addstr(out,
+		"# HELP coderank_http_request_duration_seconds Time from request read to answer written.\n"
+		"# TYPE coderank_http_request_duration_seconds histogram\n");
+	for (size_t l = 0; l <= n; l++) {
+		size_t li = l == n ? ROUTER_MAX_ROUTES : l;
+		const char *route = l == n ? "unmatched" : table[l].label;
+		const char *method = l == n ? "" : table[l].method;
+		uint64_t cum = 0, count = load(&shm->count[li]);
+		for (size_t b = 0; b < N_BUCKETS; b++) {
+			cum += load(&shm->hist[li][b]);
+			cr_buf_addf(out, "coderank_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\",le=\"%g\"} %llu\n",
+				    route, method, buckets[b], (unsigned long long)cum);
+		}
+		cr_buf_addf(out, "coderank_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\",le=\"+Inf\"} %llu\n",
+			    route, method, (unsigned long long)count);
+		cr_buf_addf(out, "coderank_http_request_duration_seconds_sum{route=\"%s\",method=\"%s\"} %.6f\n",
+			    route, method, (double)load(&shm->sum_us[li]) / 1e6);
+		cr_buf_addf(out, "coderank_http_request_duration_seconds_count{route=\"%s\",method=\"%s\"} %llu\n",
+			    route, method, (unsigned long long)count);
+	}
+	cr_buf_addf(out,
+		"# HELP coderank_waiting_requests Requests holding for a result (?wait=true).\n"
+		"# TYPE coderank_waiting_requests gauge\n"
+		"coderank_waiting_requests %d\n", metrics_waiters(shm));
+}
+
+bool metrics_waiter_acquire(struct api_shm *shm, int slot, int max)
+{
+	if (!shm || slot < 0 || slot >= METRICS_MAX_SLOTS || max <= 0)
+		return false;
+	if (__atomic_add_fetch(&shm->waiters, 1, __ATOMIC_ACQ_REL) > max) {
+		__atomic_sub_fetch(&shm->waiters, 1, __ATOMIC_ACQ_REL);
+		return false;
+	}
+	__atomic_store_n(&shm->waiting[slot], 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+void metrics_waiter_release(struct api_shm *shm, int slot)
+{
+	if (!shm || slot < 0 || slot >= METRICS_MAX_SLOTS)
+		return;
+	if (__atomic_exchange_n(&shm->waiting[slot], 0, __ATOMIC_ACQ_REL))
+		__atomic_sub_fetch(&shm->waiters, 1, __ATOMIC_ACQ_REL);
+}
+
+void metrics_waiter_reap(struct api_shm *shm, int slot)
+{
+	metrics_waiter_release(shm, slot);
+}
+
+int metrics_waiters(struct api_shm *shm)
+{
+	return shm ? __atomic_load_n(&shm->waiters, __ATOMIC_RELAXED) : 0;
+}

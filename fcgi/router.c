@@ -1,0 +1,91 @@
+/*
+ * Routing: a linear scan over a const table of a dozen entries, which costs
+ * less than the hashing a smarter structure would need. The table below is the
+ * whole REST surface of API.md.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "fcgi/handlers.h"
+#include "fcgi/router.h"
+
+const struct route router_table[] = {
+	{ "POST", "/api/v1/auth/register", auth_register, R_BODY, "/auth/register" },
+	{ "POST", "/api/v1/auth/login", auth_login, R_BODY, "/auth/login" },
+	{ "POST", "/api/v1/execute", execute_create, R_AUTH | R_CHARGE | R_BODY | R_SELF_USER, "/execute" },
+	{ "GET", "/api/v1/execute/{id}", execute_get, R_AUTH | R_SELF_USER, "/execute/{id}" },
+	{ "GET", "/api/v1/languages", languages_list, 0, "/languages" },
+	{ "GET", "/api/v1/submissions", submissions_list, R_AUTH, "/submissions" },
+	{ "GET", "/api/v1/health", ops_health, 0, "/health" },
+	{ "GET", "/api/v1/metrics", ops_metrics, 0, "/metrics" },
+	{ NULL, NULL, NULL, 0, NULL },
+};
+
+size_t router_count(const struct route *table)
+{
+	size_t n = 0;
+
+	while (table[n].method)
+		n++;
+	return n;
+}
+
+/* Match path against pattern; on success copy the {id} segment into id. */
+static bool path_match(const char *pattern, const char *path, char *id, size_t idlen)
+{
+	const char *p = pattern, *s = path;
+
+	id[0] = '\0';
+	while (*p) {
+		if (strncmp(p, "{id}", 4) == 0) {
+			size_t n = strcspn(s, "/");
+			if (n == 0 || n >= idlen)
+				return false;
+			memcpy(id, s, n);
+			id[n] = '\0';
+			s += n;
+			p += 4;
+			continue;
+		}
+		if (*p != *s)
+			return false;
+		p++;
+		s++;
+	}
+	return *s == '\0';
+}
+
+enum router_result router_match(const struct route *table, const char *method,
+				const char *path, struct route_match *m)
+{
+	bool path_known = false;
+	char id[ROUTER_ID_MAX];
+
+	m->route = NULL;
+	m->index = -1;
+	m->id[0] = '\0';
+	m->allow[0] = '\0';
+	for (int i = 0; table[i].method; i++) {
+		if (!path_match(table[i].pattern, path, id, sizeof(id)))
+			continue;
+		if (strcmp(table[i].method, method) == 0) {
+			m->route = &table[i];
+			m->index = i;
+			memcpy(m->id, id, sizeof(id));
+			return ROUTE_OK;
+		}
+		/* Several routes may share a path: list each method once. */
+		if (!strstr(m->allow, table[i].method)) {
+			size_t len = strlen(m->allow);
+			if (len + strlen(table[i].method) + 3 < sizeof(m->allow)) {
+				if (len)
+					strcat(m->allow, ", ");
+				strcat(m->allow, table[i].method);
+			}
+		}
+		path_known = true;
+	}
+	return path_known ? ROUTE_BAD_METHOD : ROUTE_NOT_FOUND;
+}

@@ -1,0 +1,107 @@
+/*
+ * The API's SQL. Each statement is prepared once per connection (common/db.c
+ * re-prepares them after a reconnect). Hot paths are single statements:
+ * GET /execute/{id} answers the user check, the X-RateLimit numbers and the
+ * result in one round trip (S_EXEC_GET).
+ */
+#include "config.h"
+
+#include "fcgi/stmts.h"
+
+#define WINDOW "to_timestamp($2::bigint)"
+#define EPOCH(x) "floor(extract(epoch FROM " x "))::bigint"
+
+const struct cr_db_stmt api_stmts[] = {
+	{ S_AUTH_USER,
+	  "SELECT u.is_active, t.requests_per_minute,"
+	  " COALESCE((SELECT r.request_count FROM rate_limit_tracking r"
+	  "           WHERE r.user_id = u.user_id AND r.window_start = " WINDOW "), 0)"
+	  " FROM users u LEFT JOIN rate_limit_tiers t ON t.tier = u.rate_limit_tier"
+	  " WHERE u.user_id = $1::uuid", 2 },
+
+	{ S_EXEC_GET,
+	  "SELECT u.is_active, t.requests_per_minute, COALESCE(r.request_count, 0),"
+	  " s.submission_id, s.status, s.language,"
+	  " " EPOCH("s.submitted_at") ", " EPOCH("s.execution_started_at") ","
+	  " " EPOCH("s.execution_completed_at") ", s.timeout_seconds,"
+	  " e.stdout, e.stderr, e.compilation_error, e.runtime_error,"
+	  " e.execution_time_ms, e.memory_used_kb, e.exit_code, e.exit_signal"
+	  " FROM users u"
+	  " LEFT JOIN rate_limit_tiers t ON t.tier = u.rate_limit_tier"
+	  " LEFT JOIN rate_limit_tracking r ON r.user_id = u.user_id AND r.window_start = " WINDOW
+	  " LEFT JOIN code_submissions s ON s.submission_id = $3::uuid AND s.user_id = u.user_id"
+	  " LEFT JOIN execution_results e ON e.submission_id = s.submission_id"
+	  " WHERE u.user_id = $1::uuid", 3 },
+
+	/* The user's row lock serialises every POST /execute of one user across
+	 * processes and hosts, so the window count and the unfinished count below
+	 * cannot both be read by two requests before either inserts. */
+	{ S_CHARGE_LOCK,
+	  "SELECT u.is_active, t.requests_per_minute, t.max_concurrent,"
+	  " (SELECT count(*) FROM code_submissions c"
+	  "  WHERE c.user_id = u.user_id AND c.status IN ('queued', 'running'))"
+	  " FROM users u LEFT JOIN rate_limit_tiers t ON t.tier = u.rate_limit_tier"
+	  " WHERE u.user_id = $1::uuid FOR UPDATE OF u", 1 },
+
+	{ S_CHARGE_COUNT,
+	  "INSERT INTO rate_limit_tracking (user_id, request_count, window_start, window_end)"
+	  " VALUES ($1::uuid, 1, " WINDOW ", " WINDOW " + interval '60 seconds')"
+	  " ON CONFLICT (user_id, window_start)"
+	  " DO UPDATE SET request_count = rate_limit_tracking.request_count + 1"
+	  " RETURNING request_count", 2 },
+
+	{ S_CHARGE_PRUNE,
+	  "DELETE FROM rate_limit_tracking WHERE user_id = $1::uuid AND window_start < " WINDOW, 2 },
+
+	/* The limits snapshot is copied from the language row in the same statement,
+	 * and the worker is woken in the same transaction. */
+	{ S_SUBMIT,
+	  "WITH ins AS ("
+	  " INSERT INTO code_submissions (user_id, language, source_code, input_data,"
+	  "  docker_image, source_file, compile_command, execute_command, timeout_seconds,"
+	  "  compile_timeout_seconds, max_memory_mb, max_processes)"
+	  " SELECT $1::uuid, l.language_id, $3::text, $4::bytea, l.docker_image, l.source_file,"
+	  "  l.compile_command, l.execute_command, l.timeout_seconds,"
+	  "  l.compile_timeout_seconds, l.max_memory_mb, l.max_processes"
+	  " FROM language_configs l WHERE l.language_id = $2::text AND l.is_active"
+	  " RETURNING submission_id, timeout_seconds)"
+	  " SELECT submission_id, timeout_seconds,"
+	  "  pg_notify('cr_submission_queued', submission_id::text) FROM ins", 4 },
+
+	{ S_STATUS, "SELECT status FROM code_submissions WHERE submission_id = $1::uuid", 1 },
+
+	{ S_LANGUAGES,
+	  "SELECT language_id, display_name, timeout_seconds, max_memory_mb"
+	  " FROM language_configs WHERE is_active ORDER BY language_id", 0 },
+
+	/* One row at least, so a page past the end still carries the true total. */
+	{ S_SUBMISSIONS,
+	  "SELECT (SELECT count(*) FROM code_submissions WHERE user_id = $1::uuid),"
+	  " p.submission_id, p.language, p.status, " EPOCH("p.submitted_at")
+	  " FROM (SELECT 1) one LEFT JOIN ("
+	  "  SELECT submission_id, language, status, submitted_at FROM code_submissions"
+	  "  WHERE user_id = $1::uuid ORDER BY submitted_at DESC, submission_id DESC"
+	  "  LIMIT $2::int OFFSET $3::bigint) p ON true"
+	  " ORDER BY p.submitted_at DESC, p.submission_id DESC", 3 },
+
+	{ S_REG_CHECK,
+	  "SELECT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower($1::text)),"
+	  " EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($2::text))", 2 },
+
+	{ S_REGISTER,
+	  "INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3)"
+	  " RETURNING user_id", 3 },
+
+	{ S_LOGIN,
+	  "SELECT user_id, password_hash, is_active FROM users WHERE lower(email) = lower($1::text)", 1 },
+
+	{ S_HEALTH, "SELECT 1", 0 },
+
+	{ S_M_STATUS, "SELECT status, count(*) FROM code_submissions GROUP BY status", 0 },
+
+	{ S_M_WORKERS,
+	  "SELECT count(*), COALESCE(sum(slots), 0) FROM workers"
+	  " WHERE heartbeat_at > now() - interval '60 seconds'", 0 },
+
+	{ NULL, NULL, 0 },
+};

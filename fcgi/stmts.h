@@ -1,0 +1,37 @@
+/*
+ * Every SQL statement of the API, prepared once per connection by common/db.
+ * Names are the S_* macros; parameters are always bound (never spliced).
+ * Times come back as whole unix seconds (floor of the epoch), so that C can
+ * print them as RFC 3339 with cr_time_rfc3339().
+ */
+#ifndef CR_FCGI_STMTS_H
+#define CR_FCGI_STMTS_H
+
+#include "common/db.h"
+
+#define S_AUTH_USER	"auth_user"	/* $1 user, $2 window start -> active, rpm, count */
+#define S_EXEC_GET	"exec_get"	/* $1 user, $2 window start, $3 submission -> see h_execute.c */
+#define S_CHARGE_LOCK	"charge_lock"	/* $1 user -> active, rpm, max_concurrent, unfinished */
+#define S_CHARGE_COUNT	"charge_count"	/* $1 user, $2 window start -> request_count */
+#define S_CHARGE_PRUNE	"charge_prune"	/* $1 user, $2 window start */
+#define S_SUBMIT	"submit"	/* $1 user, $2 language, $3 source, $4 input (bytea) -> id */
+#define S_STATUS	"status"	/* $1 submission -> status */
+#define S_LANGUAGES	"languages"
+#define S_SUBMISSIONS	"submissions"	/* $1 user, $2 limit, $3 offset -> total, id, lang, status, t */
+#define S_REG_CHECK	"reg_check"	/* $1 username, $2 email -> username taken, email taken */
+#define S_REGISTER	"register"	/* $1 username, $2 email, $3 hash -> user_id */
+#define S_LOGIN		"login"		/* $1 email -> user_id, hash, active */
+#define S_HEALTH	"health"
+#define S_M_STATUS	"m_status"	/* status, count */
+#define S_M_WORKERS	"m_workers"	/* live workers, their slots */
+
+/* Columns of S_EXEC_GET. */
+enum exec_col {
+	EG_ACTIVE, EG_RPM, EG_COUNT, EG_ID, EG_STATUS, EG_LANGUAGE, EG_SUBMITTED,
+	EG_STARTED, EG_COMPLETED, EG_TIMEOUT, EG_STDOUT, EG_STDERR, EG_COMPILE,
+	EG_RUNTIME, EG_TIME_MS, EG_MEMORY_KB, EG_EXIT_CODE, EG_EXIT_SIGNAL,
+};
+
+extern const struct cr_db_stmt api_stmts[];
+
+#endif

@@ -1,0 +1,494 @@
+/*
+ * Validation of everything a client sends, in the words of API.md.
+ *
+ * The body is checked for size, then for UTF-8 with our own validator, and only
+ * then parsed: json-c accepts invalid UTF-8 inside strings, and a "\u0000"
+ * escape yields a string whose strlen() is shorter than its length, so every
+ * field below is handled with the length json-c reports.
+ */
+#include "config.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/buf.h"
+#include "common/utf8.h"
+#include "fcgi/http.h"
+#include "fcgi/validate.h"
+
+__attribute__((format(printf, 4, 5)))
+static int fail(struct verr *e, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->status = status;
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int validate_media_type(const char *ct, size_t body_len, struct verr *e)
+{
+	static const char want[] = "application/json";
+
+	/* No body and no type: let the body check call it invalid_json. */
+	if (!ct || !*ct) {
+		if (body_len == 0)
+			return 0;
+		return fail(e, 415, "unsupported_media_type",
+			    "content type must be application/json");
+	}
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, want, sizeof(want) - 1) != 0)
+		goto bad;
+	ct += sizeof(want) - 1;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (*ct == '\0')
+		return 0;
+	if (*ct != ';')
+		goto bad;
+	/* Parameters: only a charset of utf-8 is acceptable, anything else is ignored. */
+	while (*ct == ';') {
+		ct++;
+		while (*ct == ' ' || *ct == '\t')
+			ct++;
+		size_t n = strcspn(ct, ";");
+		if (n >= 8 && strncasecmp(ct, "charset=", 8) == 0) {
+			const char *v = ct + 8;
+			size_t vl = n - 8;
+			while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+				vl--;
+			if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
+				v++;
+				vl -= 2;
+			}
+			if (!((vl == 5 && strncasecmp(v, "utf-8", 5) == 0) ||
+			      (vl == 4 && strncasecmp(v, "utf8", 4) == 0)))
+				return fail(e, 415, "unsupported_media_type",
+					    "content type must be application/json in UTF-8");
+		}
+		ct += n;
+	}
+	return 0;
+bad:
+	return fail(e, 415, "unsupported_media_type", "content type must be application/json");
+}
+
+/*
+ * A strict RFC 8259 syntax check. json-c's strict mode still takes single-quoted
+ * names, NaN, "1." and raw control characters in strings; clients must get
+ * invalid_json for all of them, so the grammar is checked here first.
+ */
+struct jscan { const char *p, *end; int depth; };
+
+static void js_ws(struct jscan *j)
+{
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+		j->p++;
+}
+
+static bool js_lit(struct jscan *j, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0)
+		return false;
+	j->p += n;
+	return true;
+}
+
+static bool js_digits(struct jscan *j)
+{
+	const char *start = j->p;
+
+	while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+		j->p++;
+	return j->p > start;
+}
+
+static bool js_number(struct jscan *j)
+{
+	if (j->p < j->end && *j->p == '-')
+		j->p++;
+	if (j->p < j->end && *j->p == '0')
+		j->p++;
+	else if (!js_digits(j))
+		return false;
+	if (j->p < j->end && *j->p == '.') {
+		j->p++;
+		if (!js_digits(j))
+			return false;
+	}
+	if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
+		j->p++;
+		if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
+			j->p++;
+		if (!js_digits(j))
+			return false;
+	}
+	return true;
+}
+
+static bool js_string(struct jscan *j)
+{
+	if (j->p >= j->end || *j->p != '"')
+		return false;
+	for (j->p++; j->p < j->end; j->p++) {
+		unsigned char c = (unsigned char)*j->p;
+		if (c == '"') {
+			j->p++;
+			return true;
+		}
+		if (c < 0x20)
+			return false;
+		if (c != '\\')
+			continue;
+		if (++j->p >= j->end)
+			return false;
+		c = (unsigned char)*j->p;
+		if (c == 'u') {
+			for (int k = 0; k < 4; k++) {
+				if (++j->p >= j->end || !strchr("0123456789abcdefABCDEF", *j->p) || !*j->p)
+					return false;
+			}
+		} else if (!strchr("\"\\/bfnrt", c) || !c) {
+			return false;
+		}
+	}
+	return false;
+}
+
+static bool js_value(struct jscan *j);
+
+static bool js_container(struct jscan *j, char open, char close, bool object)
+{
+	if (++j->depth > 64)
+		return false;
+	j->p++;		/* open */
+	(void)open;
+	js_ws(j);
+	if (j->p < j->end && *j->p == close) {
+		j->p++;
+		j->depth--;
+		return true;
+	}
+	for (;;) {
+		if (object) {
+			js_ws(j);
+			if (!js_string(j))
+				return false;
+			js_ws(j);
+			if (j->p >= j->end || *j->p != ':')
+				return false;
+			j->p++;
+		}
+		if (!js_value(j))
+			return false;
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (j->p < j->end && *j->p == close) {
+			j->p++;
+			j->depth--;
+			return true;
+		}
+		return false;
+	}
+}
+
+static bool js_value(struct jscan *j)
+{
+	bool ok;
+
+	js_ws(j);
+	if (j->p >= j->end)
+		return false;
+	switch (*j->p) {
+	case '{': ok = js_container(j, '{', '}', true); break;
+	case '[': ok = js_container(j, '[', ']', false); break;
+	case '"': ok = js_string(j); break;
+	case 't': ok = js_lit(j, "true"); break;
+	case 'f': ok = js_lit(j, "false"); break;
+	case 'n': ok = js_lit(j, "null"); break;
+	default: ok = js_number(j); break;
+	}
+	js_ws(j);
+	return ok;
+}
+
+static bool json_syntax_ok(const char *s, size_t len)
+{
+	struct jscan j = { s, s + len, 0 };
+
+	return js_value(&j) && j.p == j.end;
+}
+
+int validate_body(const struct cr_buf *body, bool too_large, size_t max_body,
+		  struct json_object **out, struct verr *e)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	*out = NULL;
+	if (too_large || body->overflowed || (max_body && body->len > max_body))
+		return fail(e, 413, "payload_too_large",
+			    "request body is larger than %zu bytes", max_body);
+	if (body->len == 0)
+		return fail(e, 400, "invalid_json", "request body is empty");
+	if (!cr_utf8_valid(body->data, body->len))
+		return fail(e, 400, "invalid_json", "request body is not valid UTF-8");
+	if (memchr(body->data, '\0', body->len))
+		return fail(e, 400, "invalid_json", "request body contains a NUL byte");
+	if (body->len > (size_t)INT32_MAX)
+		return fail(e, 413, "payload_too_large", "request body is too large");
+
+	if (!json_syntax_ok(body->data, body->len))
+		return fail(e, 400, "invalid_json", "request body is not valid JSON");
+
+	tok = json_tokener_new();
+	if (!tok)
+		return fail(e, 400, "invalid_json", "request body could not be parsed");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, body->data, (int)body->len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!o || jerr != json_tokener_success) {
+		json_object_put(o);
+		return fail(e, 400, "invalid_json", "request body is not valid JSON");
+	}
+	for (; end < body->len; end++) {
+		char c = body->data[end];
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+			json_object_put(o);
+			return fail(e, 400, "invalid_json",
+				    "request body has data after the JSON value");
+		}
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return fail(e, 400, "invalid_json", "request body must be a JSON object");
+	}
+	*out = o;
+	return 0;
+}
+
+/* 1: absent (or null when null_ok), 0: string in *v, -1: error filled. */
+static int get_str(struct json_object *o, const char *key, struct v_str *v,
+		   bool null_ok, struct verr *e)
+{
+	struct json_object *f;
+
+	v->s = NULL;
+	v->len = 0;
+	if (!json_object_object_get_ex(o, key, &f) || (null_ok && f == NULL))
+		return 1;
+	if (!json_object_is_type(f, json_type_string))
+		return fail(e, 400, "validation_failed", "field '%s' must be a string", key);
+	v->s = json_object_get_string(f);
+	v->len = (size_t)json_object_get_string_len(f);
+	/* json-c turns lone surrogate escapes into bytes that are not UTF-8. */
+	if (!cr_utf8_valid(v->s, v->len))
+		return fail(e, 400, "validation_failed", "field '%s' is not valid UTF-8", key);
+	return 0;
+}
+
+static int require_str(struct json_object *o, const char *key, struct v_str *v,
+		       struct verr *e)
+{
+	int rc = get_str(o, key, v, false, e);
+
+	if (rc == 1)
+		return fail(e, 400, "validation_failed", "field '%s' is required", key);
+	return rc;
+}
+
+bool validate_username(const char *s, size_t len)
+{
+	if (len < 3 || len > 50)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool validate_email(const char *s, size_t len)
+{
+	const char *at = NULL;
+
+	if (len < 3 || cr_utf8_count(s, len) > 255)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		/* No NUL, controls or spaces: they cannot be part of an address. */
+		if (c <= 0x20 || c == 0x7f)
+			return false;
+		if (c == '@') {
+			if (at)
+				return false;
+			at = s + i;
+		}
+	}
+	if (!at || at == s)
+		return false;
+	const char *dom = at + 1, *end = s + len;
+	size_t dlen = (size_t)(end - dom);
+	if (dlen < 3 || dom[0] == '.' || dom[dlen - 1] == '.')
+		return false;
+	return memchr(dom, '.', dlen) != NULL;
+}
+
+int validate_register(struct json_object *o, struct register_req *r, struct verr *e)
+{
+	if (require_str(o, "username", &r->username, e) ||
+	    require_str(o, "email", &r->email, e) ||
+	    require_str(o, "password", &r->password, e))
+		return -1;
+	if (!validate_username(r->username.s, r->username.len))
+		return fail(e, 400, "validation_failed",
+			    "username must be 3-50 characters of A-Z a-z 0-9 _ . -");
+	if (!validate_email(r->email.s, r->email.len))
+		return fail(e, 400, "validation_failed",
+			    "email must have one '@' and a dot in the domain, at most 255 characters");
+	size_t n = cr_utf8_count(r->password.s, r->password.len);
+	if (n < 8 || n > 128)
+		return fail(e, 400, "validation_failed", "password must be 8-128 characters");
+	return 0;
+}
+
+int validate_login(struct json_object *o, struct login_req *r, struct verr *e)
+{
+	if (require_str(o, "email", &r->email, e) ||
+	    require_str(o, "password", &r->password, e))
+		return -1;
+	return 0;
+}
+
+static bool language_id_ok(const struct v_str *v)
+{
+	if (v->len == 0 || v->len > 20)
+		return false;
+	for (size_t i = 0; i < v->len; i++) {
+		char c = v->s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' || c == '+'))
+			return false;
+	}
+	return true;
+}
+
+int validate_execute(struct json_object *o, const struct vlimits *lim,
+		     struct execute_req *r, struct verr *e)
+{
+	struct verr src_err, in_err;
+	int src_rc, in_rc;
+
+	/* API.md's order puts size (413) before the other field checks (400). */
+	src_rc = get_str(o, "source_code", &r->source, false, &src_err);
+	in_rc = get_str(o, "input", &r->input, true, &in_err);
+	if (src_rc == 0 && r->source.len > lim->max_source)
+		return fail(e, 413, "payload_too_large",
+			    "source_code is larger than %zu bytes", lim->max_source);
+	if (in_rc == 0 && r->input.len > lim->max_input)
+		return fail(e, 413, "payload_too_large",
+			    "input is larger than %zu bytes", lim->max_input);
+
+	if (require_str(o, "language", &r->language, e))
+		return -1;
+	if (src_rc == 1)
+		return fail(e, 400, "validation_failed", "field 'source_code' is required");
+	if (src_rc < 0) {
+		*e = src_err;
+		return -1;
+	}
+	if (in_rc < 0) {
+		*e = in_err;
+		return -1;
+	}
+	if (!language_id_ok(&r->language))
+		return fail(e, 400, "validation_failed", "field 'language' is not a language id");
+	if (r->source.len == 0)
+		return fail(e, 400, "validation_failed", "source_code must not be empty");
+	if (memchr(r->source.s, '\0', r->source.len))
+		return fail(e, 400, "validation_failed", "source_code must not contain NUL bytes");
+	if (in_rc == 1) {
+		r->input.s = "";
+		r->input.len = 0;
+	}
+	return 0;
+}
+
+/* A positive decimal integer of at most 9 digits; false for anything else. */
+static bool parse_count(const char *s, int *out)
+{
+	long v = 0;
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 9)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = (int)v;
+	return true;
+}
+
+int validate_page(const char *query, int *page, int *limit, struct verr *e)
+{
+	char v[16];
+
+	*page = 1;
+	*limit = 20;
+	if (http_query_param(query, "page", v, sizeof(v)) &&
+	    (!parse_count(v, page) || *page < 1))
+		return fail(e, 400, "validation_failed", "page must be an integer of at least 1");
+	if (http_query_param(query, "limit", v, sizeof(v)) &&
+	    (!parse_count(v, limit) || *limit < 1 || *limit > 100))
+		return fail(e, 400, "validation_failed", "limit must be an integer from 1 to 100");
+	return 0;
+}
+
+int validate_wait(const char *query, bool *wait, struct verr *e)
+{
+	char v[8];
+
+	*wait = false;
+	if (!http_query_param(query, "wait", v, sizeof(v)))
+		return 0;
+	if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+		*wait = true;
+	else if (strcmp(v, "false") != 0 && strcmp(v, "0") != 0)
+		return fail(e, 400, "validation_failed", "wait must be true or false");
+	return 0;
+}
+
+bool validate_request_id(const char *s)
+{
+	size_t n = 0;
+
+	if (!s)
+		return false;
+	for (; s[n]; n++) {
+		char c = s[n];
+		if (n >= 64 || !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+				 (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return n >= 1;
+}

@@ -1,0 +1,61 @@
+/*
+ * Request validation, exactly per API.md: the body (UTF-8, then a JSON object),
+ * the fields of register/login/execute, pagination and the other query
+ * parameters, and the client's X-Request-Id. Pure functions, no I/O.
+ *
+ * On failure each fills a struct verr with the HTTP status, the error code of
+ * API.md's table and a message for people, and returns -1.
+ * Field pointers in the result structs borrow from the json_object that was
+ * passed in (valid until it is put) and carry explicit lengths, because a JSON
+ * string may hold "\u0000".
+ */
+#ifndef CR_FCGI_VALIDATE_H
+#define CR_FCGI_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cr_buf;
+struct json_object;
+
+struct verr {
+	int status;		/* 400, 413, 415 */
+	const char *code;	/* "invalid_json", "validation_failed", ... */
+	char message[200];
+};
+
+struct vlimits {
+	size_t max_body;	/* bytes of a whole body */
+	size_t max_source;	/* bytes of source_code */
+	size_t max_input;	/* bytes of input */
+};
+
+struct v_str { const char *s; size_t len; };
+
+struct register_req { struct v_str username, email, password; };
+struct login_req { struct v_str email, password; };
+struct execute_req { struct v_str language, source, input; };
+
+/* Content-Type check (415): application/json, charset utf-8 if any. */
+int validate_media_type(const char *content_type, size_t body_len, struct verr *e);
+/* Parse body into a JSON object (caller json_object_put()s *out). 413/400. */
+int validate_body(const struct cr_buf *body, bool too_large, size_t max_body,
+		  struct json_object **out, struct verr *e);
+
+int validate_register(struct json_object *o, struct register_req *r, struct verr *e);
+int validate_login(struct json_object *o, struct login_req *r, struct verr *e);
+int validate_execute(struct json_object *o, const struct vlimits *lim,
+		     struct execute_req *r, struct verr *e);
+
+/* ?page=&limit= with defaults 1 and 20. */
+int validate_page(const char *query, int *page, int *limit, struct verr *e);
+/* ?wait=true|false|1|0 (absent: false). */
+int validate_wait(const char *query, bool *wait, struct verr *e);
+
+/* 1-64 characters of [A-Za-z0-9-_.] */
+bool validate_request_id(const char *s);
+
+bool validate_username(const char *s, size_t len);
+bool validate_email(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,104 @@
+/* The route table: matches, 404 vs 405 with Allow, {id} extraction. */
+#include "config.h"
+
+#include <string.h>
+
+#include "fcgi/handlers.h"
+#include "fcgi/router.h"
+#include "t/unit/cu.h"
+
+void router_suite(void);
+
+static const struct {
+	const char *method, *path;
+	enum router_result want;
+	route_fn fn;
+	const char *id, *allow;
+} cases[] = {
+	{ "POST", "/api/v1/auth/register", ROUTE_OK, auth_register, "", "" },
+	{ "POST", "/api/v1/auth/login", ROUTE_OK, auth_login, "", "" },
+	{ "POST", "/api/v1/execute", ROUTE_OK, execute_create, "", "" },
+	{ "GET", "/api/v1/execute/123e4567-e89b-12d3-a456-426614174000", ROUTE_OK, execute_get,
+	  "123e4567-e89b-12d3-a456-426614174000", "" },
+	{ "GET", "/api/v1/execute/not-a-uuid", ROUTE_OK, execute_get, "not-a-uuid", "" },
+	{ "GET", "/api/v1/languages", ROUTE_OK, languages_list, "", "" },
+	{ "GET", "/api/v1/submissions", ROUTE_OK, submissions_list, "", "" },
+	{ "GET", "/api/v1/health", ROUTE_OK, ops_health, "", "" },
+	{ "GET", "/api/v1/metrics", ROUTE_OK, ops_metrics, "", "" },
+	{ "GET", "/api/v1/execute", ROUTE_BAD_METHOD, NULL, "", "POST" },
+	{ "DELETE", "/api/v1/execute/abc", ROUTE_BAD_METHOD, NULL, "", "GET" },
+	{ "POST", "/api/v1/languages", ROUTE_BAD_METHOD, NULL, "", "GET" },
+	{ "GET", "/api/v1/auth/login", ROUTE_BAD_METHOD, NULL, "", "POST" },
+	{ "HEAD", "/api/v1/health", ROUTE_BAD_METHOD, NULL, "", "GET" },
+	{ "GET", "/api/v1/execute/", ROUTE_NOT_FOUND, NULL, "", "" },
+	{ "GET", "/api/v1/execute/a/b", ROUTE_NOT_FOUND, NULL, "", "" },
+	{ "GET", "/api/v1/languages/", ROUTE_NOT_FOUND, NULL, "", "" },
+	{ "GET", "/api/v1/language", ROUTE_NOT_FOUND, NULL, "", "" },
+	{ "GET", "/api/v2/languages", ROUTE_NOT_FOUND, NULL, "", "" },
+	{ "GET", "/", ROUTE_NOT_FOUND, NULL, "", "" },
+	{ "GET", "", ROUTE_NOT_FOUND, NULL, "", "" },
+	{ "POST", "/api/v1/executex", ROUTE_NOT_FOUND, NULL, "", "" },
+};
+
+static void test_table(void)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct route_match m;
+		enum router_result rr = router_match(router_table, cases[i].method,
+						     cases[i].path, &m);
+		CU_ASSERT_EQUAL(rr, cases[i].want);
+		if (rr != cases[i].want)
+			fprintf(stderr, "\n  case %zu: %s %s gave %d\n", i, cases[i].method,
+				cases[i].path, (int)rr);
+		if (rr == ROUTE_OK) {
+			CU_ASSERT_PTR_EQUAL(m.route->fn, cases[i].fn);
+			CU_ASSERT_STRING_EQUAL(m.id, cases[i].id);
+			CU_ASSERT(m.index >= 0);
+		} else {
+			CU_ASSERT_PTR_NULL(m.route);
+			CU_ASSERT_EQUAL(m.index, -1);
+		}
+		CU_ASSERT_STRING_EQUAL(m.allow, cases[i].allow);
+	}
+}
+
+static void nop(struct api_call *c) { (void)c; }
+
+static void test_shared_path_allow(void)
+{
+	static const struct route t[] = {
+		{ "GET", "/x/{id}", nop, 0, "a" },
+		{ "PUT", "/x/{id}", nop, 0, "b" },
+		{ "DELETE", "/x/{id}", nop, 0, "c" },
+		{ NULL, NULL, NULL, 0, NULL },
+	};
+	struct route_match m;
+
+	CU_ASSERT_EQUAL(router_match(t, "POST", "/x/1", &m), ROUTE_BAD_METHOD);
+	CU_ASSERT_STRING_EQUAL(m.allow, "GET, PUT, DELETE");
+	CU_ASSERT_EQUAL(router_match(t, "PUT", "/x/abc", &m), ROUTE_OK);
+	CU_ASSERT_EQUAL(m.index, 1);
+	CU_ASSERT_STRING_EQUAL(m.id, "abc");
+	CU_ASSERT_EQUAL(router_count(t), 3);
+}
+
+static void test_id_too_long(void)
+{
+	char path[200] = "/api/v1/execute/";
+	struct route_match m;
+
+	memset(path + strlen(path), 'a', ROUTER_ID_MAX);	/* one byte over */
+	CU_ASSERT_EQUAL(router_match(router_table, "GET", path, &m), ROUTE_NOT_FOUND);
+	CU_ASSERT(router_count(router_table) <= ROUTER_MAX_ROUTES);
+}
+
+void router_suite(void)
+{
+	static const struct cr_test tests[] = {
+		{ "route table", test_table },
+		{ "Allow lists every method of a path", test_shared_path_allow },
+		{ "overlong id", test_id_too_long },
+		{ NULL, NULL },
+	};
+	CR_ADD_SUITE("router", tests);
+}

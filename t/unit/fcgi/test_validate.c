@@ -1,0 +1,425 @@
+/* Validation tables: bodies, register/login/execute fields, sizes, UTF-8, NUL, pagination. */
+#include "config.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "fcgi/validate.h"
+#include "t/unit/cu.h"
+
+void validate_suite(void);
+
+/* Parse a body given with its length (it may hold NUL or invalid UTF-8). */
+static int parse(const char *s, size_t len, size_t max, struct json_object **o, struct verr *e)
+{
+	struct cr_buf b;
+	int rc;
+
+	cr_buf_init(&b, 0);
+	cr_buf_add(&b, s, len);
+	rc = validate_body(&b, false, max, o, e);
+	cr_buf_release(&b);
+	return rc;
+}
+
+#define LIT(s) s, sizeof(s) - 1
+
+static void test_body(void)
+{
+	static const struct { const char *s; size_t len; int status; const char *code; } cases[] = {
+		{ LIT("{}"), 0, NULL },
+		{ LIT("  {\"a\": 1}\n"), 0, NULL },
+		{ LIT("{\"a\":\"\\u0000\"}"), 0, NULL },	/* NUL escapes parse; fields decide */
+		{ LIT(""), 400, "invalid_json" },
+		{ LIT("   "), 400, "invalid_json" },
+		{ LIT("[]"), 400, "invalid_json" },
+		{ LIT("[{}]"), 400, "invalid_json" },
+		{ LIT("123"), 400, "invalid_json" },
+		{ LIT("\"x\""), 400, "invalid_json" },
+		{ LIT("null"), 400, "invalid_json" },
+		{ LIT("{"), 400, "invalid_json" },
+		{ LIT("{\"a\":}"), 400, "invalid_json" },
+		{ LIT("{} x"), 400, "invalid_json" },
+		{ LIT("{}{}"), 400, "invalid_json" },
+		{ LIT("{'a':1}"), 400, "invalid_json" },
+		{ LIT("{\"a\":1,}"), 400, "invalid_json" },
+		{ LIT("{\"a\":NaN}"), 400, "invalid_json" },
+		{ LIT("{\"a\":1.}"), 400, "invalid_json" },
+		{ LIT("{\"a\":01}"), 400, "invalid_json" },
+		{ LIT("{\"a\":\"tab\tx\"}"), 400, "invalid_json" },
+		{ LIT("{\"a\":\"\\x\"}"), 400, "invalid_json" },
+		{ LIT("{\"a\":\"\\u12\"}"), 400, "invalid_json" },
+		{ LIT("{a:1}"), 400, "invalid_json" },
+		{ LIT("{\"a\" 1}"), 400, "invalid_json" },
+		{ LIT("{\"a\":[1,2,{\"b\":[true,false,null,-0.5e+3,\"\\u00e9\\n\"]}]}"), 0, NULL },
+		{ LIT("\xff{}"), 400, "invalid_json" },
+		{ LIT("{\"a\":\"\xc3\x28\"}"), 400, "invalid_json" },		/* bad continuation */
+		{ LIT("{\"a\":\"\xed\xa0\x80\"}"), 400, "invalid_json" },	/* encoded surrogate */
+		{ LIT("{\"a\":\"\xc0\xaf\"}"), 400, "invalid_json" },		/* overlong */
+		{ "{\"a\":\"x\0\"}", 10, 400, "invalid_json" },			/* raw NUL */
+		{ LIT("{\"a\":\"0123456789\"}"), 413, "payload_too_large" },	/* max 16 below */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *o = NULL;
+		struct verr e = { 0, NULL, "" };
+		int rc = parse(cases[i].s, cases[i].len, cases[i].status == 413 ? 16 : 1024, &o, &e);
+		if (cases[i].status == 0) {
+			CU_ASSERT_EQUAL(rc, 0);
+			CU_ASSERT_PTR_NOT_NULL(o);
+		} else {
+			CU_ASSERT_EQUAL(rc, -1);
+			CU_ASSERT_PTR_NULL(o);
+			CU_ASSERT_EQUAL(e.status, cases[i].status);
+			CU_ASSERT(e.code && strcmp(e.code, cases[i].code) == 0);
+			CU_ASSERT(e.message[0] != '\0');
+		}
+		if ((rc == 0) != (cases[i].status == 0))
+			fprintf(stderr, "\n  body case %zu: rc %d status %d (%s)\n", i, rc, e.status, e.message);
+		json_object_put(o);
+	}
+}
+
+static void test_body_too_large_flag(void)
+{
+	struct cr_buf b;
+	struct json_object *o = NULL;
+	struct verr e;
+
+	cr_buf_init(&b, 0);
+	cr_buf_addstr(&b, "{}");
+	CU_ASSERT_EQUAL(validate_body(&b, true, 1024, &o, &e), -1);
+	CU_ASSERT_EQUAL(e.status, 413);
+	cr_buf_release(&b);
+}
+
+static struct json_object *obj(const char *text)
+{
+	struct json_object *o = NULL;
+	struct verr e;
+
+	if (parse(text, strlen(text), 4u << 20, &o, &e) != 0)
+		fprintf(stderr, "\n  could not parse test body: %s\n", e.message);
+	return o;
+}
+
+static char *repeat(const char *unit, size_t n)
+{
+	size_t ul = strlen(unit);
+	char *s = malloc(ul * n + 1);
+	for (size_t i = 0; i < n; i++)
+		memcpy(s + i * ul, unit, ul);
+	s[ul * n] = '\0';
+	return s;
+}
+
+static void check(int rc, const struct verr *e, int want, const char *what)
+{
+	if (want == 0) {
+		CU_ASSERT_EQUAL(rc, 0);
+	} else {
+		CU_ASSERT_EQUAL(rc, -1);
+		CU_ASSERT_EQUAL(e->status, want);
+		if (want == 400)
+			CU_ASSERT(e->code && strcmp(e->code, "validation_failed") == 0);
+		if (want == 413)
+			CU_ASSERT(e->code && strcmp(e->code, "payload_too_large") == 0);
+	}
+	if ((rc == 0) != (want == 0) || (want && e->status != want))
+		fprintf(stderr, "\n  %s: rc %d status %d (%s)\n", what, rc, e->status, e->message);
+}
+
+static void test_register(void)
+{
+	char *u50 = repeat("a", 50), *u51 = repeat("a", 51);
+	char *e255, *e256, *p128 = repeat("\xc3\xa9", 128), *p129 = repeat("x", 129);
+	char *dom = repeat("d", 251);
+	char text[4096];
+
+	e255 = malloc(300);
+	e256 = malloc(300);
+	snprintf(e255, 300, "a@%.248s.com", dom);	/* 1 + 1 + 248 + 4 = 254 */
+	snprintf(e256, 300, "ab@%.248s.coms", dom);	/* 256 */
+	const struct { const char *user, *email, *pass; int want; } cases[] = {
+		{ "\"john_doe\"", "\"john@example.com\"", "\"SecurePass123!\"", 0 },
+		{ "\"j.d-x_9\"", "\"J+tag@Sub.Example.org\"", "\"12345678\"", 0 },
+		{ "\"abc\"", "\"a@b.co\"", "\"12345678\"", 0 },
+		{ "\"ab\"", "\"a@b.co\"", "\"12345678\"", 400 },
+		{ NULL, "\"a@b.co\"", "\"12345678\"", 400 },
+		{ "\"abc\"", NULL, "\"12345678\"", 400 },
+		{ "\"abc\"", "\"a@b.co\"", NULL, 400 },
+		{ "123", "\"a@b.co\"", "\"12345678\"", 400 },
+		{ "null", "\"a@b.co\"", "\"12345678\"", 400 },
+		{ "\"jo hn\"", "\"a@b.co\"", "\"12345678\"", 400 },
+		{ "\"john!\"", "\"a@b.co\"", "\"12345678\"", 400 },
+		{ "\"j\xc3\xb6hn\"", "\"a@b.co\"", "\"12345678\"", 400 },
+		{ "\"ab\\u0000c\"", "\"a@b.co\"", "\"12345678\"", 400 },
+		{ "\"abc\"", "\"ab.co\"", "\"12345678\"", 400 },
+		{ "\"abc\"", "\"a@@b.co\"", "\"12345678\"", 400 },
+		{ "\"abc\"", "\"a@b@c.co\"", "\"12345678\"", 400 },
+		{ "\"abc\"", "\"a@bco\"", "\"12345678\"", 400 },
+		{ "\"abc\"", "\"@b.co\"", "\"12345678\"", 400 },
+		{ "\"abc\"", "\"a@.co\"", "\"12345678\"", 400 },
+		{ "\"abc\"", "\"a@b.\"", "\"12345678\"", 400 },
+		{ "\"abc\"", "\"a b@c.co\"", "\"12345678\"", 400 },
+		{ "\"abc\"", "\"a@b.co\\u0000\"", "\"12345678\"", 400 },
+		{ "\"abc\"", "\"a@b.co\"", "\"1234567\"", 400 },
+		{ "\"abc\"", "\"a@b.co\"", "\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"", 400 },
+		{ "\"abc\"", "\"a@b.co\"", "\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"", 0 },
+		{ "\"abc\"", "\"a@b.co\"", "12345678", 400 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct register_req r;
+		struct verr e = { 0, NULL, "" };
+		int n = snprintf(text, sizeof(text), "{");
+		if (cases[i].user)
+			n += snprintf(text + n, sizeof(text) - (size_t)n, "\"username\":%s,", cases[i].user);
+		if (cases[i].email)
+			n += snprintf(text + n, sizeof(text) - (size_t)n, "\"email\":%s,", cases[i].email);
+		if (cases[i].pass)
+			n += snprintf(text + n, sizeof(text) - (size_t)n, "\"password\":%s,", cases[i].pass);
+		snprintf(text + n, sizeof(text) - (size_t)n, "\"extra\":true}");
+		struct json_object *o = obj(text);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		check(validate_register(o, &r, &e), &e, cases[i].want, text);
+		json_object_put(o);
+	}
+	/* lengths at and past the limits */
+	const struct { const char *user, *email, *pass; int want; } edges[] = {
+		{ u50, "a@b.co", "12345678", 0 },
+		{ u51, "a@b.co", "12345678", 400 },
+		{ "abc", e255, "12345678", 0 },
+		{ "abc", e256, "12345678", 400 },
+		{ "abc", "a@b.co", p128, 0 },		/* 128 characters, 256 bytes */
+		{ "abc", "a@b.co", p129, 400 },
+	};
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		struct register_req r;
+		struct verr e = { 0, NULL, "" };
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "username", json_object_new_string(edges[i].user));
+		json_object_object_add(o, "email", json_object_new_string(edges[i].email));
+		json_object_object_add(o, "password", json_object_new_string(edges[i].pass));
+		check(validate_register(o, &r, &e), &e, edges[i].want, "register edge");
+		json_object_put(o);
+	}
+	free(u50); free(u51); free(e255); free(e256); free(p128); free(p129); free(dom);
+}
+
+static void test_login(void)
+{
+	static const struct { const char *text; int want; } cases[] = {
+		{ "{\"email\":\"a@b.co\",\"password\":\"x\"}", 0 },
+		{ "{\"email\":\"a@b.co\"}", 400 },
+		{ "{\"password\":\"x\"}", 400 },
+		{ "{\"email\":1,\"password\":\"x\"}", 400 },
+		{ "{\"email\":\"a@b.co\",\"password\":[]}", 400 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct login_req r;
+		struct verr e = { 0, NULL, "" };
+		struct json_object *o = obj(cases[i].text);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		check(validate_login(o, &r, &e), &e, cases[i].want, cases[i].text);
+		json_object_put(o);
+	}
+}
+
+static void test_execute(void)
+{
+	const struct vlimits lim = { 2u << 20, 65536, 1u << 20 };
+	char *src_max = repeat("a", 65536), *src_over = repeat("a", 65537);
+	char *in_max = repeat("b", 1u << 20), *in_over = repeat("b", (1u << 20) + 1);
+	static const struct { const char *text; int want; size_t srclen, inlen; } cases[] = {
+		{ "{\"language\":\"python\",\"source_code\":\"print(1)\",\"input\":\"x\"}", 0, 8, 1 },
+		{ "{\"language\":\"python\",\"source_code\":\"print(1)\"}", 0, 8, 0 },
+		{ "{\"language\":\"python\",\"source_code\":\"print(1)\",\"input\":null}", 0, 8, 0 },
+		{ "{\"language\":\"python\",\"source_code\":\"p\",\"input\":\"a\\u0000b\"}", 0, 1, 3 },
+		{ "{\"language\":\"c++x\",\"source_code\":\"p\"}", 0, 1, 0 },
+		{ "{\"source_code\":\"print(1)\"}", 400, 0, 0 },
+		{ "{\"language\":5,\"source_code\":\"print(1)\"}", 400, 0, 0 },
+		{ "{\"language\":\"\",\"source_code\":\"print(1)\"}", 400, 0, 0 },
+		{ "{\"language\":\"py thon\",\"source_code\":\"print(1)\"}", 400, 0, 0 },
+		{ "{\"language\":\"python\"}", 400, 0, 0 },
+		{ "{\"language\":\"python\",\"source_code\":\"\"}", 400, 0, 0 },
+		{ "{\"language\":\"python\",\"source_code\":null}", 400, 0, 0 },
+		{ "{\"language\":\"python\",\"source_code\":[\"x\"]}", 400, 0, 0 },
+		{ "{\"language\":\"python\",\"source_code\":\"a\\u0000b\"}", 400, 0, 0 },
+		{ "{\"language\":\"python\",\"source_code\":\"\\u0000\"}", 400, 0, 0 },
+		{ "{\"language\":\"python\",\"source_code\":\"x\",\"input\":5}", 400, 0, 0 },
+		/* a lone surrogate escape becomes U+FFFD: still valid UTF-8 */
+		{ "{\"language\":\"python\",\"source_code\":\"\\ud800\"}", 0, 3, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct execute_req r;
+		struct verr e = { 0, NULL, "" };
+		struct json_object *o = obj(cases[i].text);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		int rc = validate_execute(o, &lim, &r, &e);
+		check(rc, &e, cases[i].want, cases[i].text);
+		if (rc == 0) {
+			CU_ASSERT_EQUAL(r.source.len, cases[i].srclen);
+			CU_ASSERT_EQUAL(r.input.len, cases[i].inlen);
+			CU_ASSERT_PTR_NOT_NULL(r.input.s);
+		}
+		json_object_put(o);
+	}
+	const struct { const char *lang, *src, *in; int want; } sizes[] = {
+		{ "python", src_max, NULL, 0 },
+		{ "python", src_over, NULL, 413 },
+		{ "python", "x", in_max, 0 },
+		{ "python", "x", in_over, 413 },
+		{ NULL, src_over, NULL, 413 },		/* size (413) before the body's fields (400) */
+	};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct execute_req r;
+		struct verr e = { 0, NULL, "" };
+		struct json_object *o = json_object_new_object();
+		if (sizes[i].lang)
+			json_object_object_add(o, "language", json_object_new_string(sizes[i].lang));
+		json_object_object_add(o, "source_code", json_object_new_string(sizes[i].src));
+		if (sizes[i].in)
+			json_object_object_add(o, "input", json_object_new_string(sizes[i].in));
+		check(validate_execute(o, &lim, &r, &e), &e, sizes[i].want, "execute size");
+		json_object_put(o);
+	}
+	/* A multi-byte source is measured in bytes: 21846 x 3 bytes = 65538 > 65536. */
+	char *euro = repeat("\xe2\x82\xac", 21846);
+	struct json_object *o = json_object_new_object();
+	struct execute_req r;
+	struct verr e;
+	json_object_object_add(o, "language", json_object_new_string("python"));
+	json_object_object_add(o, "source_code", json_object_new_string(euro));
+	check(validate_execute(o, &lim, &r, &e), &e, 413, "euro source");
+	json_object_put(o);
+	free(euro); free(src_max); free(src_over); free(in_max); free(in_over);
+}
+
+static void test_page(void)
+{
+	static const struct { const char *q; int ok, page, limit; } cases[] = {
+		{ "", 1, 1, 20 },
+		{ "page=2", 1, 2, 20 },
+		{ "limit=100", 1, 1, 100 },
+		{ "limit=1&page=3", 1, 3, 1 },
+		{ "foo=bar&page=2&x", 1, 2, 20 },
+		{ "page=01", 1, 1, 20 },
+		{ "page=999999999", 1, 999999999, 20 },
+		{ "page=1&page=4", 1, 4, 20 },
+		{ "limit=101", 0, 0, 0 },
+		{ "limit=0", 0, 0, 0 },
+		{ "page=0", 0, 0, 0 },
+		{ "page=abc", 0, 0, 0 },
+		{ "page=1x", 0, 0, 0 },
+		{ "page=", 0, 0, 0 },
+		{ "page", 0, 0, 0 },
+		{ "limit=", 0, 0, 0 },
+		{ "page=-1", 0, 0, 0 },
+		{ "page=+1", 0, 0, 0 },
+		{ "page= 1", 0, 0, 0 },
+		{ "page=1.5", 0, 0, 0 },
+		{ "page=%31", 0, 0, 0 },
+		{ "page=99999999999999999999", 0, 0, 0 },
+		{ "page=2147483648", 0, 0, 0 },
+		{ "limit=-5", 0, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int page = -1, limit = -1;
+		struct verr e = { 0, NULL, "" };
+		int rc = validate_page(cases[i].q, &page, &limit, &e);
+		if (cases[i].ok) {
+			CU_ASSERT_EQUAL(rc, 0);
+			CU_ASSERT_EQUAL(page, cases[i].page);
+			CU_ASSERT_EQUAL(limit, cases[i].limit);
+		} else {
+			CU_ASSERT_EQUAL(rc, -1);
+			CU_ASSERT_EQUAL(e.status, 400);
+			CU_ASSERT(e.code && strcmp(e.code, "validation_failed") == 0);
+		}
+		if ((rc == 0) != cases[i].ok)
+			fprintf(stderr, "\n  page case \"%s\": rc %d\n", cases[i].q, rc);
+	}
+}
+
+static void test_wait(void)
+{
+	static const struct { const char *q; int ok; bool wait; } cases[] = {
+		{ "", 1, false }, { "wait=true", 1, true }, { "wait=1", 1, true },
+		{ "wait=false", 1, false }, { "a=b&wait=0", 1, false },
+		{ "wait=yes", 0, false }, { "wait=", 0, false }, { "wait=TRUE1", 0, false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool w = !cases[i].wait;
+		struct verr e;
+		int rc = validate_wait(cases[i].q, &w, &e);
+		CU_ASSERT_EQUAL(rc == 0, cases[i].ok);
+		if (cases[i].ok)
+			CU_ASSERT_EQUAL(w, cases[i].wait);
+	}
+}
+
+static void test_media_type(void)
+{
+	static const struct { const char *ct; size_t body; int ok; } cases[] = {
+		{ NULL, 0, 1 },			/* no body at all: the body check decides */
+		{ NULL, 2, 0 },
+		{ "", 2, 0 },
+		{ "application/json", 2, 1 },
+		{ "application/json; charset=utf-8", 2, 1 },
+		{ "Application/JSON;charset=UTF-8", 2, 1 },
+		{ "application/json; charset=\"utf-8\"", 2, 1 },
+		{ "application/json ; foo=bar", 2, 1 },
+		{ "application/json; charset=latin1", 2, 0 },
+		{ "application/jsonx", 2, 0 },
+		{ "text/plain", 2, 0 },
+		{ "application/x-www-form-urlencoded", 2, 0 },
+		{ "multipart/form-data; boundary=x", 2, 0 },
+		{ "text/plain", 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct verr e = { 0, NULL, "" };
+		int rc = validate_media_type(cases[i].ct, cases[i].body, &e);
+		CU_ASSERT_EQUAL(rc == 0, cases[i].ok);
+		if (!cases[i].ok) {
+			CU_ASSERT_EQUAL(e.status, 415);
+			CU_ASSERT(e.code && strcmp(e.code, "unsupported_media_type") == 0);
+		}
+	}
+}
+
+static void test_request_id(void)
+{
+	char *id64 = repeat("a", 64), *id65 = repeat("a", 65);
+
+	CU_ASSERT_TRUE(validate_request_id("abc"));
+	CU_ASSERT_TRUE(validate_request_id("A-Z_a.z-09"));
+	CU_ASSERT_TRUE(validate_request_id("x"));
+	CU_ASSERT_TRUE(validate_request_id(id64));
+	CU_ASSERT_FALSE(validate_request_id(id65));
+	CU_ASSERT_FALSE(validate_request_id(""));
+	CU_ASSERT_FALSE(validate_request_id(NULL));
+	CU_ASSERT_FALSE(validate_request_id("a b"));
+	CU_ASSERT_FALSE(validate_request_id("a/b"));
+	CU_ASSERT_FALSE(validate_request_id("a\r\nX-Evil: 1"));
+	CU_ASSERT_FALSE(validate_request_id("\xc3\xa9"));
+	free(id64);
+	free(id65);
+}
+
+void validate_suite(void)
+{
+	static const struct cr_test tests[] = {
+		{ "body: UTF-8, JSON object, size", test_body },
+		{ "body: too large flag", test_body_too_large_flag },
+		{ "register fields", test_register },
+		{ "login fields", test_login },
+		{ "execute fields and sizes", test_execute },
+		{ "pagination", test_page },
+		{ "wait parameter", test_wait },
+		{ "media type", test_media_type },
+		{ "X-Request-Id", test_request_id },
+		{ NULL, NULL },
+	};
+	CR_ADD_SUITE("validate", tests);
+}
