@@ -56,6 +56,8 @@ static const struct key keys[] = {
 	SIZE(max_body_bytes, 1024, 1024LL * 1024 * 1024),
 	SIZE(max_source_bytes, 1, 1024LL * 1024 * 1024),
 	SIZE(max_input_bytes, 0, 1024LL * 1024 * 1024),
+	INT(login_max_failures, 0, 1000000),
+	INT(login_window_seconds, 1, 86400),
 	INT(worker_slots, 1, 1024),
 	STR(worker_id),
 	STR(docker_socket),
@@ -64,6 +66,10 @@ static const struct key keys[] = {
 	INT(lease_seconds, 5, 86400),
 	INT(sweep_interval_seconds, 1, 3600),
 	INT(cpu_limit_millicores, 10, 1024 * 1000),
+	INT(pool_size, 0, 64),
+	INT(pool_max, 0, 256),
+	INT(pool_idle_seconds, 1, 86400),
+	INT(pool_max_age_seconds, 10, 86400),
 	{ NULL, K_STR, 0, 0, 0 },
 };
 
@@ -92,6 +98,8 @@ void cr_config_defaults(struct cr_config *cfg)
 	cfg->max_body_bytes = 2 * 1024 * 1024;
 	cfg->max_source_bytes = 65536;
 	cfg->max_input_bytes = 1024 * 1024;
+	cfg->login_max_failures = 10;
+	cfg->login_window_seconds = 900;
 	cfg->worker_slots = 2;
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "%s", "localhost");
@@ -103,6 +111,10 @@ void cr_config_defaults(struct cr_config *cfg)
 	cfg->lease_seconds = 30;
 	cfg->sweep_interval_seconds = 5;
 	cfg->cpu_limit_millicores = 1000;
+	cfg->pool_size = 1;
+	cfg->pool_max = 4;
+	cfg->pool_idle_seconds = 60;
+	cfg->pool_max_age_seconds = 600;
 }
 
 void cr_config_free(struct cr_config *cfg)
@@ -389,6 +401,11 @@ int cr_config_check_worker(const struct cr_config *cfg, char *err, size_t errlen
 	if (!cfg->docker_socket || !*cfg->docker_socket) {
 		snprintf(err, errlen, "docker_socket is empty: set the path of the "
 			 "Docker Engine's unix socket");
+		return -1;
+	}
+	if (cfg->pool_max < cfg->pool_size) {
+		snprintf(err, errlen, "pool_max (%d) is below pool_size (%d): the pool "
+			 "could never hold its minimum", cfg->pool_max, cfg->pool_size);
 		return -1;
 	}
 	return 0;

@@ -31,6 +31,8 @@ struct cr_config {
 	size_t max_body_bytes;		/* default 2 MiB */
 	size_t max_source_bytes;	/* default 65536 */
 	size_t max_input_bytes;		/* default 1 MiB */
+	int login_max_failures;		/* failed logins per email per window; 0: no limit; default 10 */
+	int login_window_seconds;	/* that window; default 900 */
 
 	/* worker */
 	int worker_slots;		/* submissions run at once; default 2 */
@@ -41,6 +43,12 @@ struct cr_config {
 	int lease_seconds;		/* default 30 */
 	int sweep_interval_seconds;	/* default 5 */
 	int cpu_limit_millicores;	/* per container; default 1000 */
+
+	/* worker: the pool of pre-started containers (worker/pool.c) */
+	int pool_size;			/* ready containers per language at least; 0 = no pool; default 1 */
+	int pool_max;			/* per language at most, grown on demand; default 4 */
+	int pool_idle_seconds;		/* shrink one step toward pool_size per idle period; default 60 */
+	int pool_max_age_seconds;	/* a ready container older than this is replaced; default 600 */
 };
 
 /* Set every field to its default (strings NULL where required). */

@@ -19,8 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/timefmt.h"
+#include "common/utf8.h"
 #include "common/uuid.h"
 #include "fcgi/api.h"
 #include "fcgi/auth.h"
@@ -51,9 +53,18 @@ void api_release(struct api *a)
 static void error_body(struct api_call *c, int status, const char *code, const char *msg)
 {
 	struct json_object *o = json_object_new_object();
+	struct cr_buf clean = CR_BUF_INIT;
 
+	/*
+	 * A message that quotes client text (a 255-character email of 4-byte
+	 * characters) can be cut by the message buffer in the middle of a UTF-8
+	 * sequence: repair it, so the body stays valid UTF-8 JSON.
+	 */
+	cr_utf8_sanitize(msg, strlen(msg), &clean);
 	json_object_object_add(o, "error", json_object_new_string(code));
-	json_object_object_add(o, "message", json_object_new_string(msg));
+	json_object_object_add(o, "message",
+			       json_object_new_string_len(clean.data, (int)clean.len));
+	cr_buf_release(&clean);
 	http_resp_reset(c->resp);
 	api_json(c, status, o);
 }
@@ -349,6 +360,9 @@ out:
 			api_rollback(c);
 		}
 	}
+	/* A 5xx after the charge did not keep it (rolled back, or the connection died). */
+	if (c->charged && resp->status >= 500 && c->rl.count > 0)
+		c->rl.count--;
 	finish_headers(c);
 	json_object_put(c->body);
 	c->body = NULL;
@@ -356,10 +370,11 @@ out:
 	clock_gettime(CLOCK_MONOTONIC, &ts1);
 	int64_t us = (int64_t)(ts1.tv_sec - ts0.tv_sec) * 1000000 +
 		     (ts1.tv_nsec - ts0.tv_nsec) / 1000;
+	/* A 405 has an index (its path's route) but no route: count and log it there. */
 	metrics_observe(a->shm, c->match.index, resp->status, us);
 	cr_info("request method=%s route=%s status=%d ms=%.2f",
 		req->method,
-		c->match.route ? c->match.route->label : "unmatched",
+		c->match.index >= 0 ? router_table[c->match.index].label : "unmatched",
 		resp->status, (double)us / 1000.0);
 	cr_log_set_context(NULL);
 }

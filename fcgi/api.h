@@ -15,6 +15,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/conf.h"
 #include "common/db.h"
@@ -32,6 +33,7 @@ struct api {
 	const sigset_t *wait_sigmask;	/* mask while waiting (?wait); NULL: unchanged */
 	void (*before_wait)(void *arg);	/* called before a ?wait sleeps; may be NULL */
 	void *before_wait_arg;
+	int64_t login_pruned_at;	/* unix seconds of the last S_LOGIN_PRUNE */
 };
 
 /* Does not connect: the first request that needs the database does. */

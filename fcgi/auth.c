@@ -1,7 +1,9 @@
 /*
- * Bearer tokens: the scheme is matched case-insensitively (RFC 7235), the token
- * itself goes to cr_jwt_verify (HS256 pinned, constant-time signature compare,
- * exp enforced). The token is never logged.
+ * Bearer tokens: the scheme is matched case-insensitively (RFC 7235), then one
+ * or more spaces (or tabs); blanks around the value are ignored, blanks inside the token
+ * are not. The token must be base64url and dots, at most AUTH_TOKEN_MAX bytes,
+ * before it goes to cr_jwt_verify (HS256 pinned, constant-time signature
+ * compare, exp enforced). The token is never logged.
  */
 #include "config.h"
 
@@ -12,21 +14,37 @@
 #include "common/uuid.h"
 #include "fcgi/auth.h"
 
+#define TOKEN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+
 enum auth_result auth_bearer(const char *h, const char *key, int64_t now, char user_id[37])
 {
 	struct cr_jwt_claims claims;
+	char buf[AUTH_TOKEN_MAX + 1];
 	const char *tok;
+	size_t len;
 
 	user_id[0] = '\0';
-	if (!h || !*h)
+	if (!h)
 		return AUTH_MISSING;
-	if (strncasecmp(h, "Bearer ", 7) != 0)
+	while (*h == ' ' || *h == '\t')
+		h++;
+	if (!*h)
+		return AUTH_MISSING;
+	/* "Bearer" alone is the right scheme without a token, not another scheme. */
+	if (strncasecmp(h, "Bearer", 6) != 0 || (h[6] != ' ' && h[6] != '\t' && h[6] != '\0'))
 		return AUTH_NOT_BEARER;
-	for (tok = h + 7; *tok == ' '; tok++)
+	for (tok = h + 6; *tok == ' ' || *tok == '\t'; tok++)
 		;
-	if (!*tok || strpbrk(tok, " \t"))
+	/* Trailing blanks are not part of a header value (RFC 9110 5.5). */
+	len = strlen(tok);
+	while (len && (tok[len - 1] == ' ' || tok[len - 1] == '\t'))
+		len--;
+	/* A JWT is three base64url parts: anything else never reaches the parser. */
+	if (len == 0 || len > AUTH_TOKEN_MAX || strspn(tok, TOKEN_CHARS) < len)
 		return AUTH_MALFORMED;
-	switch (cr_jwt_verify((const unsigned char *)key, strlen(key), tok, now, &claims)) {
+	memcpy(buf, tok, len);
+	buf[len] = '\0';
+	switch (cr_jwt_verify((const unsigned char *)key, strlen(key), buf, now, &claims)) {
 	case CR_JWT_OK:
 		break;
 	case CR_JWT_EXPIRED:

@@ -8,6 +8,9 @@
 
 #include <stdint.h>
 
+/* Longer tokens are malformed (ours are about 200 bytes; nginx caps headers at 8 KiB). */
+#define AUTH_TOKEN_MAX 4096
+
 enum auth_result {
 	AUTH_OK = 0,
 	AUTH_MISSING,		/* no Authorization header */

@@ -113,6 +113,7 @@ int execute_charge(struct api_call *c)
 			return -1;
 		PQclear(r);
 	}
+	c->charged = true;
 	return 0;
 }
 

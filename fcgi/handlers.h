@@ -28,6 +28,7 @@ struct api_call {
 	struct rl_state rl;		/* X-RateLimit-* numbers once known */
 	struct json_object *body;	/* parsed body (R_BODY routes); owned */
 	bool in_txn;
+	bool charged;			/* this call was counted (execute_charge passed) */
 	int64_t now;			/* unix seconds at the start of the request */
 };
 

@@ -3,6 +3,10 @@
  * updated with __atomic builtins (relaxed: a scrape needs no ordering, only no
  * lost increments). The region is sized for ROUTER_MAX_ROUTES + 1 route labels
  * (the last one counts unmatched paths) and a fixed set of status codes.
+ * Series are labelled by route (its label and its method, which together name
+ * a row of the route table); a 405 is counted under the first route of its
+ * path, so route="/execute",method="POST",code="405" reads "the path of
+ * POST /execute was called with another method".
  */
 #include "config.h"
 

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fcgi/handlers.h"
@@ -41,10 +42,15 @@ static bool path_match(const char *pattern, const char *path, char *id, size_t i
 	while (*p) {
 		if (strncmp(p, "{id}", 4) == 0) {
 			size_t n = strcspn(s, "/");
-			if (n == 0 || n >= idlen)
+			if (n == 0)
 				return false;
-			memcpy(id, s, n);
-			id[n] = '\0';
+			if (n >= idlen) {
+				/* too long to be an id: a marker that never validates */
+				snprintf(id, idlen, "%s", "?");
+			} else {
+				memcpy(id, s, n);
+				id[n] = '\0';
+			}
 			s += n;
 			p += 4;
 			continue;
@@ -85,6 +91,8 @@ enum router_result router_match(const struct route *table, const char *method,
 				strcat(m->allow, table[i].method);
 			}
 		}
+		if (!path_known)
+			m->index = i;	/* a 405 is counted under its path's first route */
 		path_known = true;
 	}
 	return path_known ? ROUTE_BAD_METHOD : ROUTE_NOT_FOUND;

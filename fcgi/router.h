@@ -1,9 +1,11 @@
 /*
  * The route table: a const array of { method, pattern, handler, flags }.
  * Patterns are literal segments plus at most one "{id}" segment that captures
- * one non-empty path segment (at most ROUTER_ID_MAX - 1 bytes). An unknown path
- * is ROUTE_NOT_FOUND; a known path with another method is ROUTE_BAD_METHOD with
- * the path's methods listed in allow ("GET, POST").
+ * one non-empty path segment; a segment of ROUTER_ID_MAX bytes or more is
+ * captured as "?", which no handler accepts as an id (so it is a 400 of the
+ * route, not a 404). An unknown path is ROUTE_NOT_FOUND; a known path with
+ * another method is ROUTE_BAD_METHOD with the path's methods listed in allow
+ * ("GET, POST"), route NULL and index the path's first route (for metrics).
  */
 #ifndef CR_FCGI_ROUTER_H
 #define CR_FCGI_ROUTER_H
@@ -35,7 +37,7 @@ enum router_result { ROUTE_OK, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD };
 
 struct route_match {
 	const struct route *route;
-	int index;			/* in the table; -1 when not matched */
+	int index;			/* in the table; -1 when the path is unknown */
 	char id[ROUTER_ID_MAX];		/* the {id} segment, "" when none */
 	char allow[64];			/* for ROUTE_BAD_METHOD */
 };

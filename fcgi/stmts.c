@@ -9,6 +9,7 @@
 #include "fcgi/stmts.h"
 
 #define WINDOW "to_timestamp($2::bigint)"
+#define LOGIN_KEY "sha256(convert_to(lower($1::text), 'UTF8'))"
 #define EPOCH(x) "floor(extract(epoch FROM " x "))::bigint"
 
 const struct cr_db_stmt api_stmts[] = {
@@ -94,6 +95,35 @@ const struct cr_db_stmt api_stmts[] = {
 
 	{ S_LOGIN,
 	  "SELECT user_id, password_hash, is_active FROM users WHERE lower(email) = lower($1::text)", 1 },
+
+	/*
+	 * The per-account login limit (db/migrations/004_login_limit.sql): count
+	 * this attempt in the email's window (a new window when the last one
+	 * ended; the count stops at max + 1) and look the user up, in one round
+	 * trip. $4 false: the email cannot be stored (it had a NUL byte), count it
+	 * but match no user.
+	 */
+	{ S_LOGIN_CHARGE,
+	  "WITH hit AS ("
+	  " INSERT INTO login_attempts AS a (email_key, attempts, window_end)"
+	  " VALUES (" LOGIN_KEY ", 1, now() + make_interval(secs => $2::int))"
+	  " ON CONFLICT (email_key) DO UPDATE SET"
+	  "  attempts = CASE WHEN a.window_end <= now() THEN 1"
+	  "             ELSE LEAST(a.attempts + 1, $3::int + 1) END,"
+	  "  window_end = CASE WHEN a.window_end <= now() THEN EXCLUDED.window_end"
+	  "               ELSE a.window_end END"
+	  " RETURNING a.attempts, a.window_end)"
+	  " SELECT hit.attempts,"
+	  "  GREATEST(1, ceil(extract(epoch FROM hit.window_end - now())))::int,"
+	  "  hit.window_end, u.user_id, u.password_hash, u.is_active"
+	  " FROM hit LEFT JOIN users u ON $4::bool AND lower(u.email) = lower($1::text)", 4 },
+
+	/* A success gives its own attempt back (in the same window only). */
+	{ S_LOGIN_REFUND,
+	  "UPDATE login_attempts SET attempts = attempts - 1"
+	  " WHERE email_key = " LOGIN_KEY " AND window_end = $2::timestamptz AND attempts > 0", 2 },
+
+	{ S_LOGIN_PRUNE, "DELETE FROM login_attempts WHERE window_end < now()", 0 },
 
 	{ S_HEALTH, "SELECT 1", 0 },
 

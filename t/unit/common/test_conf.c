@@ -49,6 +49,8 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(c.max_body_bytes, 2 * 1024 * 1024);
 	CU_ASSERT_EQUAL(c.max_source_bytes, 65536);
 	CU_ASSERT_EQUAL(c.max_input_bytes, 1024 * 1024);
+	CU_ASSERT_EQUAL(c.login_max_failures, 10);
+	CU_ASSERT_EQUAL(c.login_window_seconds, 900);
 	CU_ASSERT_EQUAL(c.worker_slots, 2);
 	CU_ASSERT_PTR_NOT_NULL(c.worker_id);
 	CU_ASSERT_PTR_NOT_NULL(strchr(c.worker_id, ':'));
@@ -58,6 +60,10 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(c.lease_seconds, 30);
 	CU_ASSERT_EQUAL(c.sweep_interval_seconds, 5);
 	CU_ASSERT_EQUAL(c.cpu_limit_millicores, 1000);
+	CU_ASSERT_EQUAL(c.pool_size, 1);
+	CU_ASSERT_EQUAL(c.pool_max, 4);
+	CU_ASSERT_EQUAL(c.pool_idle_seconds, 60);
+	CU_ASSERT_EQUAL(c.pool_max_age_seconds, 600);
 	cr_config_free(&c);
 	cr_config_free(NULL);
 }
@@ -76,6 +82,8 @@ static void test_parse_syntax(void)
 		"worker_id = \"with \\\"quotes\\\" and \\\\ and # hash\"\r\n"
 		"max_body_bytes = 4096\n"
 		"docker_socket = \"\"\n"
+		"login_max_failures = 0\n"
+		"login_window_seconds = 60\n"
 		"jwt_ttl_seconds = 60";		/* no final newline */
 	struct cr_config c;
 	char err[256] = "";
@@ -92,6 +100,8 @@ static void test_parse_syntax(void)
 	CU_ASSERT_EQUAL(c.max_body_bytes, 4096);
 	CU_ASSERT_STRING_EQUAL(c.docker_socket, "");
 	CU_ASSERT_EQUAL(c.jwt_ttl_seconds, 60);
+	CU_ASSERT_EQUAL(c.login_max_failures, 0);	/* 0 turns the limit off */
+	CU_ASSERT_EQUAL(c.login_window_seconds, 60);
 	cr_config_free(&c);
 }
 
@@ -107,6 +117,9 @@ static const struct {
 	{ "api_processes =\n", "test.conf:1:", "\"api_processes\"" },
 	{ "api_processes = 99999999999999999999\n", "test.conf:1:", "integer" },
 	{ "max_body_bytes = -1\n", "test.conf:1:", "\"max_body_bytes\"" },
+	{ "login_max_failures = -1\n", "test.conf:1:", "between 0 and 1000000" },
+	{ "login_window_seconds = 0\n", "test.conf:1:", "between 1 and 86400" },
+	{ "login_window_seconds = 86401\n", "test.conf:1:", "\"login_window_seconds\"" },
 	{ "\n\nlog_level = loud\n", "test.conf:3:", "\"log_level\"" },
 	{ "just some words\n", "test.conf:1:", "key = value" },
 	{ "= value\n", "test.conf:1:", "key = value" },
@@ -170,16 +183,20 @@ static void test_load_env_beats_file(void)
 	write_temp(path, text, strlen(text));
 	setenv("CODERANK_API_PROCESSES", "7", 1);
 	setenv("CODERANK_JWT_KEY", SECRET, 1);
+	setenv("CODERANK_LOGIN_MAX_FAILURES", "25", 1);
 	CU_ASSERT_EQUAL(cr_config_load(&c, path, err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	CU_ASSERT_EQUAL(c.api_processes, 7);		/* environment wins */
 	CU_ASSERT_EQUAL(c.worker_slots, 5);		/* file beats default */
 	CU_ASSERT_EQUAL(c.max_attempts, 3);		/* default */
+	CU_ASSERT_EQUAL(c.login_max_failures, 25);	/* environment */
+	CU_ASSERT_EQUAL(c.login_window_seconds, 900);	/* default */
 	CU_ASSERT_STRING_EQUAL(c.database_url, "dbname=fromfile");
 	CU_ASSERT_STRING_EQUAL(c.jwt_key, SECRET);
 	cr_config_free(&c);
 
 	/* A bad environment value is named in the error. */
+	unsetenv("CODERANK_LOGIN_MAX_FAILURES");
 	setenv("CODERANK_API_PROCESSES", "many", 1);
 	CU_ASSERT_EQUAL(cr_config_load(&c, path, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "CODERANK_API_PROCESSES"));
@@ -270,6 +287,18 @@ static void test_check_worker(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "database_url"));
 	c.database_url = strdup("dbname=x");
 	CU_ASSERT_EQUAL(cr_config_check_worker(&c, err, sizeof(err)), 0);
+	/* the pool: 0 turns it off; a maximum below the minimum is refused */
+	CU_ASSERT_EQUAL(cr_config_parse(&c, "pool_size = 0\npool_max = 0\n", "t", err,
+					sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cr_config_check_worker(&c, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cr_config_parse(&c, "pool_size = 3\npool_max = 2\n", "t", err,
+					sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cr_config_check_worker(&c, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "pool_max"));
+	CU_ASSERT_EQUAL(cr_config_set(&c, "pool_size", "65", err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(cr_config_set(&c, "pool_max_age_seconds", "9", err, sizeof(err)), -1);
+	CU_ASSERT_EQUAL(cr_config_set(&c, "pool_idle_seconds", "30", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(c.pool_idle_seconds, 30);
 	cr_config_free(&c);
 }
 

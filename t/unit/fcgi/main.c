@@ -7,6 +7,8 @@ void router_suite(void);
 void validate_suite(void);
 void ratelimit_suite(void);
 void http_suite(void);
+void auth_suite(void);
+void metrics_suite(void);
 
 int main(void)
 {
@@ -16,5 +18,7 @@ int main(void)
 	validate_suite();
 	ratelimit_suite();
 	http_suite();
+	auth_suite();
+	metrics_suite();
 	return cr_run_tests();
 }

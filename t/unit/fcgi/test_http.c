@@ -14,7 +14,9 @@
 #include "common/jwt.h"
 #include "common/log.h"
 #include "common/timefmt.h"
+#include "common/utf8.h"
 #include "fcgi/api.h"
+#include "fcgi/handlers.h"
 #include "fcgi/http.h"
 #include "t/unit/cu.h"
 
@@ -242,6 +244,100 @@ static void test_resp_headers(void)
 	http_resp_release(&resp);
 }
 
+/*
+ * The database is unreachable here: whatever needs it answers 503 unavailable
+ * with Retry-After, and like every answer with an X-Request-Id. Login counts
+ * its attempt in PostgreSQL first, so it is 503 too (never a 401 that would
+ * skip the per-account limit).
+ */
+static void test_unavailable(void)
+{
+	const char *good = token(KEY, cr_now(), 3600);
+	char auth[1100];
+	static const char login[] = "{\"email\":\"a@b.co\",\"password\":\"SecurePass123!\"}";
+
+	snprintf(auth, sizeof(auth), "%s", good);
+	const struct {
+		const char *method, *path, *auth, *body;
+	} cases[] = {
+		{ "GET", "/api/v1/submissions", auth, NULL },
+		{ "GET", "/api/v1/execute/123e4567-e89b-12d3-a456-426614174000", auth, NULL },
+		{ "GET", "/api/v1/languages", NULL, NULL },
+		{ "GET", "/api/v1/health", NULL, NULL },
+		{ "POST", "/api/v1/auth/login", NULL, login },
+		{ "POST", "/api/v1/execute", auth, "{}" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct http_req req;
+		struct http_resp resp;
+		char v[80] = "";
+
+		http_req_init(&req, 0);
+		http_resp_init(&resp);
+		req.method = cases[i].method;
+		req.path = cases[i].path;
+		req.authorization = cases[i].auth;
+		req.request_id = "unavailable-case";
+		if (cases[i].body) {
+			req.content_type = "application/json";
+			cr_buf_addstr(&req.body, cases[i].body);
+		}
+		api_handle(&api, &req, &resp);
+		CU_ASSERT_EQUAL(resp.status, 503);
+		CU_ASSERT_PTR_NOT_NULL(strstr(resp.body.data, "\"error\":\"unavailable\""));
+		CU_ASSERT_TRUE(http_resp_header_get(&resp, "Retry-After", v, sizeof(v)));
+		CU_ASSERT_TRUE(http_resp_header_get(&resp, "X-Request-Id", v, sizeof(v)));
+		CU_ASSERT_STRING_EQUAL(v, "unavailable-case");
+		if (resp.status != 503)
+			fprintf(stderr, "\n  case %zu %s %s: %d\n", i, cases[i].method,
+				cases[i].path, resp.status);
+		http_resp_release(&resp);
+		http_req_release(&req);
+	}
+}
+
+/* An id too long for the router is still the route's: 401 first, never 404. */
+static void test_long_id(void)
+{
+	char path[300] = "/api/v1/execute/";
+
+	memset(path + strlen(path), 'a', 200);
+	struct result r = run("GET", path, NULL, NULL, NULL, NULL, 0, NULL);
+	CU_ASSERT_EQUAL(r.status, 401);
+	r = run("DELETE", path, NULL, NULL, NULL, NULL, 0, NULL);
+	CU_ASSERT_EQUAL(r.status, 405);
+}
+
+/*
+ * A message that quotes client text is cut at 511 bytes; cut inside a UTF-8
+ * sequence it must still give a valid UTF-8 body (API.md: bodies are UTF-8).
+ */
+static void test_error_message_utf8(void)
+{
+	struct http_resp resp;
+	struct api_call c;
+	struct cr_buf email = CR_BUF_INIT;
+
+	for (int i = 0; i < 250; i++)
+		cr_buf_addstr(&email, "\xf0\x9f\x98\x80");	/* U+1F600, 4 bytes */
+	cr_buf_addstr(&email, "@b.co");
+	for (int shift = 0; shift < 4; shift++) {
+		memset(&c, 0, sizeof(c));
+		http_resp_init(&resp);
+		c.resp = &resp;
+		snprintf(c.request_id, sizeof(c.request_id), "r1");
+		api_error(&c, 409, "conflict", "%.*semail '%s' is already registered", shift,
+			  "xxx", email.data);
+		CU_ASSERT_EQUAL(resp.status, 409);
+		CU_ASSERT_TRUE(cr_utf8_valid(resp.body.data, resp.body.len));
+		struct json_object *o = json_tokener_parse(resp.body.data);
+		CU_ASSERT_PTR_NOT_NULL(o);
+		json_object_put(o);
+		http_resp_release(&resp);
+	}
+	cr_buf_release(&email);
+}
+
 void http_suite(void)
 {
 	static const struct cr_test tests[] = {
@@ -250,6 +346,9 @@ void http_suite(void)
 		{ "X-Request-Id echo or replace", test_request_id },
 		{ "query parameters", test_query_param },
 		{ "response headers", test_resp_headers },
+		{ "503 with Retry-After and X-Request-Id", test_unavailable },
+		{ "overlong id is the route's", test_long_id },
+		{ "error messages stay UTF-8", test_error_message_utf8 },
 		{ NULL, NULL },
 	};
 	CU_pSuite s = CU_add_suite("http", setup, teardown);
