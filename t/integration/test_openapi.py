@@ -1,0 +1,244 @@
+"""
+docs/openapi.yaml against the code, with no running service.
+
+  - the spec is OpenAPI 3.0.3 and every $ref in it resolves;
+  - the set of (method, path) in the spec is the route table of fcgi/router.c;
+  - the operations that require the bearer token are the R_AUTH routes;
+  - the `error` enum of the Error schema is the set of error codes that
+    fcgi/*.c answer with, and every (status, code) the code uses is documented.
+
+Needs python3-yaml (Debian). It overrides conftest.py's autouse fixture that
+would start the whole stack, so it runs without PostgreSQL, nginx or a build.
+"""
+
+import glob
+import os
+import re
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SPEC = os.path.join(ROOT, "docs", "openapi.yaml")
+ROUTER = os.path.join(ROOT, "fcgi", "router.c")
+FCGI = os.path.join(ROOT, "fcgi")
+METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+@pytest.fixture(autouse=True)
+def _daemon_log_marks():
+    """Replaces conftest.py's fixture of that name, which needs the stack."""
+    yield
+
+
+def strip_comments(src):
+    src = re.sub(r"/\*.*?\*/", " ", src, flags=re.S)
+    return re.sub(r"//[^\n]*", " ", src)
+
+
+def load_spec(path=SPEC):
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def router_routes(path=ROUTER):
+    """[(METHOD, pattern, flags)] from the router_table initialiser."""
+    with open(path, encoding="utf-8") as f:
+        src = strip_comments(f.read())
+    m = re.search(r"router_table\s*\[\s*\]\s*=\s*\{(.*?)\n\};", src, re.S)
+    assert m, "router_table not found in fcgi/router.c"
+    rows = re.findall(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*\w+\s*,\s*([^,]+?)\s*,', m.group(1))
+    assert rows, "no routes parsed from fcgi/router.c"
+    return [(meth, pat, {f.strip() for f in flags.split("|")}) for meth, pat, flags in rows]
+
+
+def norm(path):
+    """Path parameters compare by position, not by name: /execute/{id} == /execute/{submission_id}."""
+    return re.sub(r"\{[^}/]+\}", "{}", path)
+
+
+def spec_base(spec):
+    urls = [s["url"] for s in spec.get("servers", [])]
+    assert len(urls) == 1, "expected exactly one server url, got %r" % urls
+    return urls[0].rstrip("/")
+
+
+def spec_operations(spec):
+    """{(METHOD, normalised full path): operation}"""
+    base = spec_base(spec)
+    ops = {}
+    for path, item in spec["paths"].items():
+        for meth, op in item.items():
+            if meth in METHODS:
+                ops[(meth.upper(), norm(base + path))] = op
+    return ops
+
+
+def code_errors(fcgi_dir=FCGI):
+    """{(status, code)} of every error answered in fcgi/*.c: api_error(c, 404, "not_found", ...)
+    and validate.c's fail(e, 400, "validation_failed", ...)."""
+    pairs = set()
+    for fn in sorted(glob.glob(os.path.join(fcgi_dir, "*.c"))):
+        with open(fn, encoding="utf-8") as f:
+            src = strip_comments(f.read())
+        for status, code in re.findall(r'\b(?:api_error|fail)\s*\(\s*\w+\s*,\s*([1-5]\d\d)\s*,\s*"([a-z_]+)"', src):
+            pairs.add((int(status), code))
+    assert pairs, "no error codes found in fcgi/*.c"
+    return pairs
+
+
+def walk_refs(node, out):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "$ref":
+                out.append(v)
+            else:
+                walk_refs(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            walk_refs(v, out)
+
+
+def resolve(spec, ref):
+    assert ref.startswith("#/"), "only local refs are used: %s" % ref
+    node = spec
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        assert isinstance(node, dict) and part in node, "unresolved $ref %s" % ref
+        node = node[part]
+    return node
+
+
+def response_of(spec, resp):
+    return resolve(spec, resp["$ref"]) if "$ref" in resp else resp
+
+
+# ---- the tests ---------------------------------------------------------------------
+
+
+def test_spec_is_openapi_303():
+    spec = load_spec()
+    assert spec["openapi"] == "3.0.3"
+    for key in ("info", "paths", "components"):
+        assert key in spec
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        **spec["components"]["securitySchemes"]["bearerAuth"],
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+
+def test_every_ref_resolves():
+    spec = load_spec()
+    refs = []
+    walk_refs(spec, refs)
+    assert refs
+    for ref in refs:
+        resolve(spec, ref)
+
+
+def test_routes_match_router_table():
+    spec = load_spec()
+    code = {(m, norm(p)) for m, p, _ in router_routes()}
+    documented = set(spec_operations(spec))
+    assert documented - code == set(), "in docs/openapi.yaml but not in fcgi/router.c"
+    assert code - documented == set(), "in fcgi/router.c but not in docs/openapi.yaml"
+
+
+def test_path_parameters_declared():
+    spec = load_spec()
+    for path, item in spec["paths"].items():
+        names = set(re.findall(r"\{([^}/]+)\}", path))
+        for meth, op in item.items():
+            if meth not in METHODS:
+                continue
+            declared = set()
+            for p in op.get("parameters", []) + item.get("parameters", []):
+                p = resolve(spec, p["$ref"]) if "$ref" in p else p
+                if p["in"] == "path":
+                    assert p.get("required") is True
+                    assert p["schema"].get("format") == "uuid"
+                    declared.add(p["name"])
+            assert declared == names, "%s %s: path parameters %r" % (meth, path, declared)
+
+
+def test_security_matches_r_auth():
+    spec = load_spec()
+    ops = spec_operations(spec)
+    for meth, pat, flags in router_routes():
+        op = ops[(meth, norm(pat))]
+        needs = "R_AUTH" in flags
+        has = bool(op.get("security", spec.get("security", [])))
+        assert has == needs, "%s %s: security %r, R_AUTH %r" % (meth, pat, has, needs)
+        statuses = set(op["responses"])
+        assert ("401" in statuses) == needs or (meth, pat) == ("POST", "/api/v1/auth/login"), \
+            "%s %s: 401 documented iff authenticated" % (meth, pat)
+
+
+def test_error_enum_matches_code():
+    spec = load_spec()
+    enum = spec["components"]["schemas"]["Error"]["properties"]["error"]["enum"]
+    assert len(enum) == len(set(enum)), "duplicate codes in the enum"
+    used = {code for _, code in code_errors()}
+    assert set(enum) - used == set(), "in the spec's error enum but never answered by fcgi/*.c"
+    assert used - set(enum) == set(), "answered by fcgi/*.c but missing from the spec's error enum"
+
+
+def test_error_statuses_documented():
+    """Every status that fcgi/*.c answers with an error appears in some operation,
+    (405 in components), and every error response's body is the Error schema."""
+    spec = load_spec()
+    documented = set()
+    for op in spec_operations(spec).values():
+        for status, resp in op["responses"].items():
+            documented.add(int(status))
+            if int(status) >= 400:
+                body = response_of(spec, resp)["content"]["application/json"]["schema"]
+                assert body == {"$ref": "#/components/schemas/Error"}, status
+                assert "X-Request-Id" in response_of(spec, resp)["headers"], status
+    documented.add(405)  # not per operation: components/responses/MethodNotAllowed
+    assert "MethodNotAllowed" in spec["components"]["responses"]
+    missing = {(s, c) for s, c in code_errors() if s not in documented}
+    assert missing == set(), "error statuses of fcgi/*.c not documented: %r" % sorted(missing)
+
+
+def test_field_limits_match_validate_c():
+    """The numbers in the request schemas are the ones validate.c and conf defaults use."""
+    spec = load_spec()
+    s = spec["components"]["schemas"]
+    reg = s["RegisterRequest"]["properties"]
+    assert (reg["username"]["minLength"], reg["username"]["maxLength"]) == (3, 50)
+    assert reg["email"]["maxLength"] == 255
+    assert (reg["password"]["minLength"], reg["password"]["maxLength"]) == (8, 128)
+    ex = s["ExecuteRequest"]["properties"]
+    assert ex["source_code"]["x-max-bytes"] == 65536
+    assert ex["input"]["x-max-bytes"] == 1048576
+    assert ex["language"]["maxLength"] == 20
+    params = spec["components"]["parameters"]
+    assert (params["Limit"]["schema"]["minimum"], params["Limit"]["schema"]["maximum"],
+            params["Limit"]["schema"]["default"]) == (1, 100, 20)
+    assert (params["Page"]["schema"]["minimum"], params["Page"]["schema"]["default"]) == (1, 1)
+    with open(os.path.join(FCGI, "validate.c"), encoding="utf-8") as f:
+        src = f.read()
+    assert "len < 3 || len > 50" in src
+    assert "n < 8 || n > 128" in src
+    assert "> 255" in src
+    assert "*limit < 1 || *limit > 100" in src
+    assert "v->len > 20" in src
+
+
+def test_result_fields():
+    spec = load_spec()
+    res = spec["components"]["schemas"]["Result"]
+    fields = ["submission_id", "status", "language", "stdout", "stderr", "compilation_error",
+              "runtime_error", "execution_time_ms", "memory_used_kb", "exit_code",
+              "exit_signal", "submitted_at", "started_at", "completed_at"]
+    assert set(res["properties"]) == set(fields)
+    assert set(res["required"]) == set(fields)
+    never_null = {"submission_id", "status", "language", "submitted_at"}
+    for name, prop in res["properties"].items():
+        assert bool(prop.get("nullable")) == (name not in never_null), name
+    # Every field send_result() writes is in the schema.
+    with open(os.path.join(FCGI, "h_execute.c"), encoding="utf-8") as f:
+        src = f.read()
+    body = src[src.index("static void send_result"):]
+    body = body[:body.index("\n}\n")]
+    assert set(re.findall(r'json_object_object_add\(o, "(\w+)"', body)) == set(fields)
