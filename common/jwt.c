@@ -117,7 +117,14 @@ static enum cr_jwt_status check_header(json_object *hdr)
 	return CR_JWT_OK;
 }
 
-static bool get_int(json_object *obj, const char *name, int64_t *v)
+/*
+ * A time claim: an integer from 0 to the end of year 9999. json-c clamps an
+ * integer beyond int64 to INT64_MAX, so without the upper bound an "exp" of
+ * 1e30 would read as a token that never expires.
+ */
+#define JWT_MAX_TIME INT64_C(253402300799)
+
+static bool get_time(json_object *obj, const char *name, int64_t *v)
 {
 	json_object *x = NULL;
 
@@ -125,7 +132,7 @@ static bool get_int(json_object *obj, const char *name, int64_t *v)
 	    !json_object_is_type(x, json_type_int))
 		return false;
 	*v = json_object_get_int64(x);
-	return true;
+	return *v >= 0 && *v <= JWT_MAX_TIME;
 }
 
 enum cr_jwt_status cr_jwt_verify(const unsigned char *key, size_t keylen,
@@ -164,7 +171,7 @@ enum cr_jwt_status cr_jwt_verify(const unsigned char *key, size_t keylen,
 
 	st = CR_JWT_MALFORMED;
 	body = decode_json(dot1 + 1, (size_t)(dot2 - dot1 - 1));
-	if (!body || !get_int(body, "iat", &iat) || !get_int(body, "exp", &exp) ||
+	if (!body || !get_time(body, "iat", &iat) || !get_time(body, "exp", &exp) ||
 	    !json_object_object_get_ex(body, "sub", &sub) ||
 	    !json_object_is_type(sub, json_type_string) ||
 	    !cr_uuid_valid(json_object_get_string(sub)))

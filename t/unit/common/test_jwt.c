@@ -69,6 +69,14 @@ static const struct {
 	  SIGN, NOW, CR_JWT_MALFORMED },
 	{ "exp a float", HDR, "{\"sub\":\"" SUB "\",\"iat\":1767090600,\"exp\":1767094200.5}",
 	  SIGN, NOW, CR_JWT_MALFORMED },
+	{ "exp past int64", HDR, "{\"sub\":\"" SUB "\",\"iat\":1767090600,"
+	  "\"exp\":99999999999999999999}", SIGN, NOW, CR_JWT_MALFORMED },
+	{ "exp at int64 max", HDR, "{\"sub\":\"" SUB "\",\"iat\":1767090600,"
+	  "\"exp\":9223372036854775807}", SIGN, NOW, CR_JWT_MALFORMED },
+	{ "exp after year 9999", HDR, "{\"sub\":\"" SUB "\",\"iat\":1767090600,"
+	  "\"exp\":253402300800}", SIGN, NOW, CR_JWT_MALFORMED },
+	{ "iat negative", HDR, "{\"sub\":\"" SUB "\",\"iat\":-1,\"exp\":1767094200}",
+	  SIGN, NOW, CR_JWT_MALFORMED },
 	{ "iat missing", HDR, "{\"sub\":\"" SUB "\",\"exp\":1767094200}", SIGN, NOW,
 	  CR_JWT_MALFORMED },
 	{ "sub missing", HDR, "{\"iat\":1767090600,\"exp\":1767094200}", SIGN, NOW,
