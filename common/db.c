@@ -70,6 +70,20 @@ static void drop(struct cr_db *db)
 	db->broken = true;
 }
 
+/*
+ * Server notices, and the FATAL a server sends before it closes a connection
+ * on shutdown, would go to stderr raw from libpq's default processor; route
+ * them through the log so every line keeps its format.
+ */
+static void notice_to_log(void *arg, const char *message)
+{
+	char line[512];
+
+	(void)arg;
+	one_line(message, line, sizeof(line));
+	cr_warn("database notice: %s", line);
+}
+
 static int connect_and_prepare(struct cr_db *db)
 {
 	/*
@@ -94,6 +108,7 @@ static int connect_and_prepare(struct cr_db *db)
 		drop(db);
 		return -1;
 	}
+	PQsetNoticeProcessor(db->conn, notice_to_log, NULL);
 	if (PQsetClientEncoding(db->conn, "UTF8") != 0) {
 		one_line(PQerrorMessage(db->conn), why, sizeof(why));
 		cr_error("could not set client encoding to UTF8: %s", why);
@@ -136,9 +151,15 @@ bool cr_db_is_broken(const struct cr_db *db)
 }
 
 /* The server is shutting down or the link failed: reconnect before reuse. */
+/*
+ * Every error the server reports carries a SQLSTATE; one without is libpq's
+ * own, and after a server restart that is "server closed the connection
+ * unexpectedly" while PQstatus() still says CONNECTION_OK. So no SQLSTATE
+ * counts as a lost connection too: the next cr_db_ensure() starts afresh.
+ */
 static bool connection_lost(struct cr_db *db, const char *sqlstate)
 {
-	return PQstatus(db->conn) != CONNECTION_OK ||
+	return PQstatus(db->conn) != CONNECTION_OK || sqlstate[0] == '\0' ||
 	       strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "57P", 3) == 0;
 }
 
