@@ -6,7 +6,6 @@
 // status: completed
 // stdout-contains: BLOCKED io_uring_setup
 // stdout-not-contains: ESCAPED
-// xfail: io_uring_setup is allowed: Docker 20.10's default seccomp profile permits the io_uring syscalls (moby removed them in 25.0); sandbox.c needs its own profile (or runsc)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "worker/runner/runner.h"
 #include "worker/runner/cgroup.h"
+#include "worker/runner/seccomp.h"
 #include "worker/frame.h"
 
 #include <errno.h>
@@ -384,7 +385,8 @@ static void child_exec(const struct step *st, int in, int out, int err)
 		errno = EPERM;
 		child_fail("privileges could be regained");
 	}
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || runner_seccomp_apply() < 0)
+		child_fail("could not apply the seccomp filter");
 	if (simple_command(st->cmd) && asprintf(&execed, "exec %s", st->cmd) > 0)
 		argv[2] = execed;
 	if (!is_init)
