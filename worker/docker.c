@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -420,6 +421,8 @@ int docker_list_labelled(struct docker *d, const char *label,
 				e->worker = cr_xstrdup(json_object_get_string(v));
 			if (json_object_object_get_ex(lb, "coderank.submission", &v))
 				e->submission = cr_xstrdup(json_object_get_string(v));
+			if (json_object_object_get_ex(lb, "coderank.pool", &v))
+				e->pool = cr_xstrdup(json_object_get_string(v));
 		}
 		count++;
 	}
@@ -444,6 +447,7 @@ void docker_containers_free(struct docker_container *c, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(c[i].worker);
 		free(c[i].submission);
+		free(c[i].pool);
 	}
 	free(c);
 }
@@ -511,7 +515,22 @@ static int send_all(struct docker_attach *a, const void *data, size_t len, int64
 
 	while (len > 0) {
 		size_t sent = 0;
-		CURLcode rc = curl_easy_send(a->curl, p, len, &sent);
+		CURLcode rc;
+
+		if (!a->curl) {	/* an adopted socket */
+			ssize_t w = write((int)a->fd, p, len);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			rc = w >= 0 ? CURLE_OK : (errno == EAGAIN || errno == EWOULDBLOCK) ?
+				CURLE_AGAIN : CURLE_SEND_ERROR;
+			if (rc == CURLE_SEND_ERROR)
+				return fail(a->error, sizeof(a->error),
+					    "could not write to the container: %s", strerror(errno));
+			sent = w > 0 ? (size_t)w : 0;
+		} else {
+			rc = curl_easy_send(a->curl, p, len, &sent);
+		}
 
 		if (rc == CURLE_AGAIN) {
 			int w = wait_socket(a->fd, POLLOUT, deadline_ms);
@@ -537,8 +556,24 @@ static int send_all(struct docker_attach *a, const void *data, size_t len, int64
 static ssize_t recv_some(struct docker_attach *a, void *buf, size_t len)
 {
 	size_t got = 0;
-	CURLcode rc = curl_easy_recv(a->curl, buf, len, &got);
+	CURLcode rc;
 
+	if (!a->curl) {	/* an adopted socket */
+		ssize_t r;
+
+		do
+			r = read((int)a->fd, buf, len);
+		while (r < 0 && errno == EINTR);
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -2;
+		if (r < 0) {
+			fail(a->error, sizeof(a->error), "could not read from the container: %s",
+			     strerror(errno));
+			return -1;
+		}
+		return r;
+	}
+	rc = curl_easy_recv(a->curl, buf, len, &got);
 	if (rc == CURLE_AGAIN)
 		return -2;
 	if (rc != CURLE_OK) {
@@ -646,13 +681,23 @@ out:
 	if (ret < 0) {
 		curl_easy_cleanup(a->curl);
 		a->curl = NULL;
+		a->fd = -1;	/* closed with the handle: docker_attach_close() must not */
 	}
 	return ret;
 }
 
+void docker_attach_adopt(struct docker_attach *a, int fd, size_t out_cap)
+{
+	memset(a, 0, sizeof(*a));
+	a->fd = fd;
+	docker_demux_init(&a->dm);
+	cr_buf_init(&a->out, out_cap);
+	cr_buf_init(&a->err, ERR_CAP);
+}
+
 int docker_attach_write(struct docker_attach *a, const void *data, size_t len, int64_t deadline_ms)
 {
-	if (!a->curl)
+	if (!a->curl && a->fd < 0)
 		return fail(a->error, sizeof(a->error), "cannot write: not attached");
 	return send_all(a, data, len, deadline_ms);
 }
@@ -661,7 +706,7 @@ int docker_attach_read_frame(struct docker_attach *a, int64_t deadline_ms, size_
 {
 	uint8_t buf[65536];
 
-	if (!a->curl)
+	if (!a->curl && a->fd < 0)
 		return fail(a->error, sizeof(a->error), "cannot read: not attached");
 	for (;;) {
 		int64_t size = cr_frame_size((const uint8_t *)a->out.data, a->out.len);
@@ -708,6 +753,8 @@ void docker_attach_close(struct docker_attach *a)
 		return;
 	if (a->curl)
 		curl_easy_cleanup(a->curl);
+	else if (a->fd >= 0)
+		close((int)a->fd);	/* adopted: ours */
 	a->curl = NULL;
 	a->fd = -1;
 	cr_buf_release(&a->out);

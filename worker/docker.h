@@ -69,6 +69,7 @@ struct docker_container {
 	char id[DOCKER_ID_MAX + 1];
 	char *worker;		/* label coderank.worker */
 	char *submission;	/* label coderank.submission, or NULL */
+	char *pool;		/* label coderank.pool (a pre-started container), or NULL */
 	int64_t created;	/* unix seconds */
 };
 
@@ -97,8 +98,8 @@ int docker_demux_feed(struct docker_demux *dm, const uint8_t *p, size_t n,
 		      struct cr_buf *out, struct cr_buf *err);
 
 struct docker_attach {
-	void *curl;		/* CURL *, CONNECT_ONLY, owned */
-	long fd;		/* the hijacked socket */
+	void *curl;		/* CURL *, CONNECT_ONLY, owned; NULL for an adopted socket */
+	long fd;		/* the hijacked socket (owned when adopted) */
 	struct docker_demux dm;
 	struct cr_buf out;	/* container stdout: the runner's result frame */
 	struct cr_buf err;	/* container stderr: the runner's diagnostics, capped */
@@ -123,5 +124,13 @@ int docker_attach_write(struct docker_attach *a, const void *data, size_t len,
  */
 int docker_attach_read_frame(struct docker_attach *a, int64_t deadline_ms, size_t *frame_len);
 void docker_attach_close(struct docker_attach *a);
+
+/*
+ * After the 101 upgrade the attach stream is a plain socket: the pool hands
+ * it to a slot over a unix socket (SCM_RIGHTS). docker_attach_adopt() takes
+ * ownership of fd (non-blocking is fine) and reads/writes it with read/write
+ * instead of curl; everything above works the same; close() closes fd.
+ */
+void docker_attach_adopt(struct docker_attach *a, int fd, size_t out_cap);
 
 #endif

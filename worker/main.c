@@ -11,6 +11,10 @@
  * is removed and its submission given back at once (from the shared
  * struct slot_state), without waiting for its lease.
  *
+ * It also forks the pool's helpers (pool.c): the fillers that keep
+ * pre-started containers ready, and the janitor that removes used containers
+ * off the slots' critical path; they are restarted like slots.
+ *
  * SIGTERM/SIGINT: the slots stop claiming, finish their running submission
  * (or give it back after a grace), and the supervisor exits 0 after them.
  * Slots die with the supervisor (PR_SET_PDEATHSIG): after a kill -9 the
@@ -39,6 +43,7 @@
 #include "common/timefmt.h"
 #include "common/xalloc.h"
 #include "worker/docker.h"
+#include "worker/pool.h"
 #include "worker/queue.h"
 #include "worker/slot.h"
 
@@ -59,7 +64,8 @@ struct supervisor {
 	struct docker docker;
 	struct slot_board *board;	/* MAP_SHARED with the slots */
 	size_t board_size;
-	struct child *children;
+	struct child *children;	/* worker_slots slots, then the pool's helpers */
+	int nchildren;
 	int sigfd;
 	bool stopping;
 };
@@ -108,6 +114,8 @@ static pid_t spawn_slot(struct supervisor *sv, int i)
 	}
 	sv->db.conn = NULL;
 	/* exit(), not _exit(): LeakSanitizer checks the slot too */
+	if (i >= sv->cfg.worker_slots)
+		exit(pool_helper_main(&sv->cfg, i - sv->cfg.worker_slots));
 	exit(slot_main(&sv->cfg, i, sv->board));
 }
 
@@ -152,6 +160,11 @@ static void reap_containers(struct supervisor *sv, bool all_ours)
 		if (!c->worker)
 			continue;
 		if (strcmp(c->worker, sv->cfg.worker_id) == 0) {
+			/* a ready container of our pool waits in a queue, held by no slot */
+			if (!all_ours && c->pool &&
+			    c->created >= (int64_t)time(NULL) - sv->cfg.pool_max_age_seconds -
+						 YOUNG_CONTAINER_SECONDS)
+				continue;
 			if (all_ours)
 				remove_container(sv, c->id, "no slot of this worker runs");
 			else if (!held_by_slot(sv, c->id) &&
@@ -182,12 +195,34 @@ static void reap_containers(struct supervisor *sv, bool all_ours)
 	docker_containers_free(list, n);
 }
 
+/* A pool helper exited: it holds nothing; start a new one unless stopping. */
+static void helper_exited(struct supervisor *sv, int i, int status)
+{
+	const char *name = pool_helper_name(&sv->cfg, i - sv->cfg.worker_slots);
+
+	sv->children[i].pid = 0;
+	if (WIFSIGNALED(status) && !(sv->stopping && WTERMSIG(status) == SIGTERM))
+		cr_error("pool %s died by signal %d", name, WTERMSIG(status));
+	else if (!sv->stopping || WEXITSTATUS(status) != 0)
+		cr_error("pool %s exited with status %d", name, WEXITSTATUS(status));
+	if (!sv->stopping) {
+		int64_t now = cr_monotonic_ms();
+
+		sv->children[i].respawn_at =
+			now - sv->children[i].started_ms < RESPAWN_DELAY_MS ? now + RESPAWN_DELAY_MS : now;
+	}
+}
+
 /* A slot exited: clean up after it and schedule a new one unless stopping. */
 static void slot_exited(struct supervisor *sv, int i, int status)
 {
 	struct slot_state *st = &sv->board->slots[i];
 	bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
+	if (i >= sv->cfg.worker_slots) {
+		helper_exited(sv, i, status);
+		return;
+	}
 	sv->children[i].pid = 0;
 	if (!clean) {
 		if (WIFSIGNALED(status))
@@ -224,7 +259,7 @@ static void reap_children(struct supervisor *sv)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		for (int i = 0; i < sv->cfg.worker_slots; i++)
+		for (int i = 0; i < sv->nchildren; i++)
 			if (sv->children[i].pid == pid)
 				slot_exited(sv, i, status);
 }
@@ -233,7 +268,7 @@ static int live_children(const struct supervisor *sv)
 {
 	int n = 0;
 
-	for (int i = 0; i < sv->cfg.worker_slots; i++)
+	for (int i = 0; i < sv->nchildren; i++)
 		n += sv->children[i].pid > 0;
 	return n;
 }
@@ -242,7 +277,7 @@ static void respawn_due(struct supervisor *sv)
 {
 	int64_t now = cr_monotonic_ms();
 
-	for (int i = 0; i < sv->cfg.worker_slots; i++) {
+	for (int i = 0; i < sv->nchildren; i++) {
 		struct child *c = &sv->children[i];
 
 		if (sv->stopping || c->pid > 0 || !c->respawn_at || now < c->respawn_at)
@@ -309,7 +344,7 @@ static void handle_signals(struct supervisor *sv)
 		} else if (!sv->stopping) {
 			cr_info("signal %u: stopping the slots", si.ssi_signo);
 			sv->stopping = true;
-			for (int i = 0; i < sv->cfg.worker_slots; i++)
+			for (int i = 0; i < sv->nchildren; i++)
 				if (sv->children[i].pid > 0)
 					kill(sv->children[i].pid, SIGTERM);
 		}
@@ -370,7 +405,10 @@ int main(int argc, char **argv)
 			-1, 0);
 	if (sv.board == MAP_FAILED)
 		cr_die("cannot start: mmap: %s", strerror(errno));
-	sv.children = cr_xcalloc((size_t)sv.cfg.worker_slots, sizeof(*sv.children));
+	if (pool_setup(&sv.cfg) < 0)
+		cr_die("cannot start: could not set up the pool");
+	sv.nchildren = sv.cfg.worker_slots + pool_helpers(&sv.cfg);
+	sv.children = cr_xcalloc((size_t)sv.nchildren, sizeof(*sv.children));
 	cr_db_init(&sv.db, sv.cfg.database_url, queue_stmts);
 	if (docker_init(&sv.docker, sv.cfg.docker_socket) < 0)
 		cr_die("cannot start: no curl handle");
@@ -383,7 +421,7 @@ int main(int argc, char **argv)
 				sv.cfg.worker_slots);
 	reap_containers(&sv, true);
 
-	for (int i = 0; i < sv.cfg.worker_slots; i++)
+	for (int i = 0; i < sv.nchildren; i++)
 		sv.children[i].respawn_at = 1;
 	respawn_due(&sv);
 
@@ -394,7 +432,7 @@ int main(int argc, char **argv)
 		int64_t now = cr_monotonic_ms();
 		int64_t wait = next_tick - now;
 
-		for (int i = 0; i < sv.cfg.worker_slots; i++)
+		for (int i = 0; i < sv.nchildren; i++)
 			if (sv.children[i].respawn_at && sv.children[i].respawn_at - now < wait)
 				wait = sv.children[i].respawn_at - now;
 		if (wait < 0)

@@ -110,6 +110,9 @@ struct json_object *sandbox_create_object(const struct sandbox_spec *spec)
 	if (spec->submission_id)
 		json_object_object_add(labels, SANDBOX_LABEL_SUBMISSION,
 				       json_object_new_string(spec->submission_id));
+	if (spec->pool_language)
+		json_object_object_add(labels, SANDBOX_LABEL_POOL,
+				       json_object_new_string(spec->pool_language));
 	json_object_object_add(o, "Labels", labels);
 	json_object_object_add(o, "HostConfig", host_config(spec));
 	return o;

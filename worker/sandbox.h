@@ -19,11 +19,13 @@ struct json_object;
 #define SANDBOX_TMP_TMPFS "rw,nosuid,nodev,size=16m,mode=1777"
 #define SANDBOX_LABEL_WORKER "coderank.worker"
 #define SANDBOX_LABEL_SUBMISSION "coderank.submission"
+#define SANDBOX_LABEL_POOL "coderank.pool"
 
 struct sandbox_spec {
 	const char *image;		/* from the submission's limits snapshot */
 	const char *worker_id;		/* label coderank.worker */
 	const char *submission_id;	/* label coderank.submission; NULL for a pooled container */
+	const char *pool_language;	/* label coderank.pool; NULL unless pre-started */
 	int max_memory_mb;		/* Memory = MemorySwap */
 	int max_processes;		/* PidsLimit */
 	int cpu_millicores;		/* NanoCpus = millicores * 1e6 */

@@ -5,6 +5,7 @@
 
 void docker_suite(void);
 void frame_suite(void);
+void pool_suite(void);
 void sandbox_suite(void);
 void verdict_suite(void);
 
@@ -16,5 +17,6 @@ int main(void)
 	docker_suite();
 	sandbox_suite();
 	verdict_suite();
+	pool_suite();
 	return cr_run_tests();
 }

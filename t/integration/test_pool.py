@@ -1,0 +1,226 @@
+"""
+The pool of pre-started one-shot containers (worker/pool.c), on the real stack.
+
+Each test restarts the worker with the pool settings it needs (pool_on /
+pool_off below) and puts the session's configuration back afterwards, so the
+other test files keep the worker they expect. Container ids come from the
+worker's "finished: ... path=pool container=<id12>" log line.
+
+  - pool on: correct results for every language, taken from the pool
+  - one container serves exactly one submission, and is removed afterwards
+  - a ready container that died (what a dockerd restart does to all of them)
+    is detected and replaced; its submission still completes
+  - SIGTERM leaves no container of the worker; after kill -9 the next worker
+    removes what the dead one left
+  - pool_size 0: everything works the cold way, no pool container exists
+"""
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+HELLO = {
+    "python": ('print("Hello, World!")\n', "Hello, World!\n"),
+    "javascript": ('console.log("Hello, World!");\n', "Hello, World!\n"),
+    "c": ('#include <stdio.h>\nint main(void) { puts("Hello, World!"); return 0; }\n',
+          "Hello, World!\n"),
+    "cpp": ('#include <iostream>\nint main() { std::cout << "Hello, World!" << std::endl; }\n',
+            "Hello, World!\n"),
+    "java": ('public class Main { public static void main(String[] a) {\n'
+             '  System.out.println("Hello, World!"); } }\n', "Hello, World!\n"),
+}
+LANGS = list(HELLO)
+
+
+def docker_ids(*filters):
+    argv = ["docker", "ps", "-a", "-q", "--no-trunc"]
+    for f in filters:
+        argv += ["--filter", f]
+    r = subprocess.run(argv, capture_output=True, text=True, check=True)
+    return set(r.stdout.split())
+
+
+def container_exists(cid):
+    return subprocess.run(["docker", "inspect", cid], capture_output=True).returncode == 0
+
+
+def worker_id(stack, pid):
+    """The id the worker started as pid logged (not an earlier worker's)."""
+    pat = r'pid=%d msg="starting: worker_id=(\S+)' % pid
+    return wait_for(lambda: (re.findall(pat, stack.log("worker")) or [None])[-1], 20,
+                    "worker %d's start line" % pid)
+
+
+def wait_for(pred, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.2)
+    raise AssertionError("not within %ds: %s" % (timeout, what))
+
+
+class PoolWorker:
+    """Restart the session's worker with extra configuration keys; undo on exit."""
+
+    def __init__(self, stack, **keys):
+        self.stack, self.keys = stack, keys
+
+    def __enter__(self):
+        with open(self.stack.conf) as f:
+            self.saved = f.read()
+        with open(self.stack.conf, "a") as f:
+            for k, v in self.keys.items():
+                f.write("%s = %s\n" % (k, v))
+        self.stack.stop_worker()
+        self.stack.start_worker()
+        self.wid = worker_id(self.stack, self.stack.worker.proc.pid)
+        return self
+
+    def ready(self, lang=None):
+        f = ["label=coderank.worker=" + self.wid, "status=running"]
+        f.append("label=coderank.pool" + ("=" + lang if lang else ""))
+        return docker_ids(*f)
+
+    def wait_ready(self, langs, per_lang=1, timeout=90):
+        for lang in langs:
+            wait_for(lambda: len(self.ready(lang)) >= per_lang, timeout,
+                     "%d ready %s container(s)" % (per_lang, lang))
+
+    def __exit__(self, *exc):
+        with open(self.stack.conf, "w") as f:
+            f.write(self.saved)
+        self.stack.stop_worker()
+        self.stack.start_worker()
+
+
+@pytest.fixture(scope="module")
+def user(stack):
+    if not stack.has_worker:
+        pytest.fail("coderank-worker is not built in %s" % os.path.dirname(stack.worker_bin))
+    stack.db("INSERT INTO rate_limit_tiers (tier, requests_per_minute, max_concurrent) "
+             "VALUES ('pooltest', 100000, 100) ON CONFLICT (tier) DO NOTHING")
+    return stack.new_user(tier="pooltest")
+
+
+def run(stack, user, lang, src=None, timeout=120):
+    src = src or HELLO[lang][0]
+    r = stack.http("POST", "/api/v1/execute?wait=true",
+                   json={"language": lang, "source_code": src}, token=user.token, timeout=timeout)
+    assert r.status in (200, 202), r
+    if r.status == 202 or r.json["status"] in ("queued", "running"):
+        return stack.wait_final(user.token, r.json["submission_id"], timeout)
+    return r.json
+
+
+def finished_line(stack, sub_id):
+    """The worker's finished line of a submission: (path, container id prefix)."""
+    def find():
+        for line in stack.log("worker").splitlines():
+            if "sub=" + sub_id in line and "finished:" in line:
+                m = re.search(r"path=(\w+) container=([0-9a-f]+)", line)
+                return m.groups() if m else None
+        return None
+    return wait_for(find, 10, "the finished line of " + sub_id)
+
+
+def full_id(prefix, ids):
+    match = [i for i in ids if i.startswith(prefix)]
+    assert len(match) == 1, (prefix, ids)
+    return match[0]
+
+
+def test_pool_results_for_every_language(stack, user):
+    with PoolWorker(stack, pool_size=1, pool_max=2) as w:
+        w.wait_ready(LANGS)
+        for lang in LANGS:
+            ready_before = w.ready(lang)
+            res = run(stack, user, lang)
+            assert res["status"] == "completed", res
+            assert res["stdout"] == HELLO[lang][1]
+            path, cid = finished_line(stack, res["submission_id"])
+            assert path == "pool", (lang, path)
+            # it was one of the containers that were waiting before we submitted
+            assert any(i.startswith(cid) for i in ready_before), (cid, ready_before)
+
+
+def test_one_container_per_submission_then_removed(stack, user):
+    with PoolWorker(stack, pool_size=2, pool_max=4) as w:
+        w.wait_ready(["python"], per_lang=2)
+        used = []
+        for i in range(4):
+            res = run(stack, user, "python", "print(%d)\n" % i)
+            assert res["status"] == "completed" and res["stdout"] == "%d\n" % i, res
+            path, cid = finished_line(stack, res["submission_id"])
+            used.append((path, cid))
+            time.sleep(0.5)     # let the replacement start
+        ids = [c for _, c in used]
+        assert len(set(ids)) == len(ids), "a container served two submissions: %r" % used
+        assert [p for p, _ in used].count("pool") >= 3, used
+        # each is removed off the critical path, by the janitor, soon after
+        for cid in ids:
+            wait_for(lambda: not docker_ids("id=" + cid), 20, "container %s removed" % cid)
+        # and the pool is back to its size
+        w.wait_ready(["python"], per_lang=2, timeout=30)
+
+
+def test_dead_ready_container_is_replaced(stack, user):
+    """A dockerd restart kills every waiting container: a dead one is never used."""
+    with PoolWorker(stack, pool_size=1, pool_max=1) as w:
+        w.wait_ready(["python"])
+        victims = w.ready("python")
+        for cid in victims:
+            subprocess.run(["docker", "kill", cid], capture_output=True)
+        res = run(stack, user, "python", "print(42)\n")
+        assert res["status"] == "completed" and res["stdout"] == "42\n", res
+        path, cid = finished_line(stack, res["submission_id"])
+        assert not any(v.startswith(cid) for v in victims)
+        # the killed one is removed and a live one takes its place
+        wait_for(lambda: not (docker_ids("label=coderank.worker=" + w.wid) & victims), 30,
+                 "the dead container removed")
+        w.wait_ready(["python"], timeout=30)
+
+
+def test_sigterm_leaves_no_container(stack, user):
+    with PoolWorker(stack, pool_size=2, pool_max=2) as w:
+        w.wait_ready(LANGS, per_lang=2)
+        assert len(w.ready()) >= 2 * len(LANGS)
+        res = run(stack, user, "python", "print(7)\n")
+        assert res["stdout"] == "7\n"
+        stack.worker.proc.send_signal(signal.SIGTERM)
+        stack.worker.proc.wait(60)
+        assert stack.worker.proc.returncode == 0, stack.log("worker")[-3000:]
+        left = docker_ids("label=coderank.worker=" + w.wid)
+        assert not left, "containers left after SIGTERM: %r" % left
+
+
+def test_crash_leftovers_are_reaped(stack, user):
+    with PoolWorker(stack, pool_size=1, pool_max=1) as w:
+        w.wait_ready(LANGS)
+        dead = w.wid
+        left = docker_ids("label=coderank.worker=" + dead)
+        assert left
+        stack.kill_worker(signal.SIGKILL)
+        assert docker_ids("label=coderank.worker=" + dead), "nothing left to reap?"
+        stack.start_worker()    # same configuration, a new worker id (pid)
+        assert worker_id(stack, stack.worker.proc.pid) != dead
+        wait_for(lambda: not docker_ids("label=coderank.worker=" + dead), 60,
+                 "the dead worker's pool containers reaped")
+        res = run(stack, user, "python", "print(8)\n")
+        assert res["status"] == "completed" and res["stdout"] == "8\n", res
+
+
+def test_pool_size_zero_is_the_cold_path(stack, user):
+    with PoolWorker(stack, pool_size=0, pool_max=0) as w:
+        for lang in ("python", "c"):
+            res = run(stack, user, lang)
+            assert res["status"] == "completed" and res["stdout"] == HELLO[lang][1], res
+            path, _ = finished_line(stack, res["submission_id"])
+            assert path == "cold"
+        time.sleep(1)
+        assert not w.ready(), "pool containers with pool_size 0"
