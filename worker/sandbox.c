@@ -14,6 +14,8 @@
  *   fsize and core=0 bound what a program can take.
  * - LogConfig none: the result travels over the attach stream; nothing is
  *   written to disk by dockerd for a 100 MB flood.
+ * - Sysctls net.ipv4.ping_group_range "1 0": no ICMP datagram sockets, which
+ *   Docker otherwise opens to every group.
  * - OpenStdin + StdinOnce: the job is written on stdin after attach; stdin
  *   closes when we detach. The default seccomp profile stays on.
  */
@@ -54,6 +56,7 @@ static struct json_object *host_config(const struct sandbox_spec *spec)
 	struct json_object *tmpfs = json_object_new_object();
 	struct json_object *ulimits = json_object_new_array();
 	struct json_object *logc = json_object_new_object();
+	struct json_object *sysctls = json_object_new_object();
 	int64_t mem = (int64_t)spec->max_memory_mb * 1024 * 1024;
 
 	json_object_object_add(hc, "NetworkMode", json_object_new_string("none"));
@@ -77,6 +80,9 @@ static struct json_object *host_config(const struct sandbox_spec *spec)
 	json_object_object_add(logc, "Type", json_object_new_string("none"));
 	json_object_object_add(hc, "LogConfig", logc);
 	json_object_object_add(hc, "IpcMode", json_object_new_string("private"));
+	/* Docker opens ICMP "ping" sockets to every group; close them (kernel surface). */
+	json_object_object_add(sysctls, "net.ipv4.ping_group_range", json_object_new_string("1 0"));
+	json_object_object_add(hc, "Sysctls", sysctls);
 	json_object_object_add(hc, "AutoRemove", json_object_new_boolean(0));
 	return hc;
 }

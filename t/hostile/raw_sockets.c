@@ -8,7 +8,6 @@
 // stdout-contains: BLOCKED packet
 // stdout-contains: BLOCKED ping socket
 // stdout-not-contains: ESCAPED
-// xfail: ICMP ping sockets open: Docker 20.10 sets net.ipv4.ping_group_range to "0 2147483647" in every container; harmless without an interface but kernel surface; fix: HostConfig.Sysctls {"net.ipv4.ping_group_range": "1 0"} in sandbox.c
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>

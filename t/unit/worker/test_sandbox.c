@@ -134,6 +134,7 @@ static void test_host_config(void)
 	CU_ASSERT_EQUAL(num(hc, "PidsLimit"), 64);
 	CU_ASSERT_EQUAL(num(hc, "NanoCpus"), 1500000000LL);
 	CU_ASSERT_STRING_EQUAL(str(hc, "IpcMode"), "private");
+	CU_ASSERT_STRING_EQUAL(str(get(hc, "Sysctls"), "net.ipv4.ping_group_range"), "1 0");
 	logc = get(hc, "LogConfig");
 	CU_ASSERT_STRING_EQUAL(str(logc, "Type"), "none");
 	/* nothing of the host inside */
