@@ -47,7 +47,7 @@
 #include "worker/queue.h"
 #include "worker/slot.h"
 
-#define REAP_EVERY_MS 30000
+#define REAP_EVERY_MS 10000
 #define RESPAWN_DELAY_MS 1000
 #define YOUNG_CONTAINER_SECONDS 60	/* of our own: maybe not yet published by its slot */
 
@@ -160,6 +160,16 @@ static void reap_containers(struct supervisor *sv, bool all_ours)
 		if (!c->worker)
 			continue;
 		if (strcmp(c->worker, sv->cfg.worker_id) == 0) {
+			/*
+			 * One that has ended and no slot holds is of no use to anyone:
+			 * a dockerd restart ends every ready container of the pool,
+			 * and the janitor's removal may have failed while dockerd was
+			 * down. Age does not matter for those.
+			 */
+			if (!all_ours && c->ended && !held_by_slot(sv, c->id)) {
+				remove_container(sv, c->id, "it has ended and no slot holds it");
+				continue;
+			}
 			/* a ready container of our pool waits in a queue, held by no slot */
 			if (!all_ours && c->pool &&
 			    c->created >= (int64_t)time(NULL) - sv->cfg.pool_max_age_seconds -
