@@ -416,10 +416,13 @@ int docker_list_labelled(struct docker *d, const char *label,
 		snprintf(e->id, sizeof(e->id), "%s", json_object_get_string(v));
 		if (json_object_object_get_ex(c, "Created", &v))
 			e->created = json_object_get_int64(v);
-		e->ended = json_object_object_get_ex(c, "State", &v) &&
-			   json_object_is_type(v, json_type_string) &&
-			   (strcmp(json_object_get_string(v), "exited") == 0 ||
-			    strcmp(json_object_get_string(v), "dead") == 0);
+		if (json_object_object_get_ex(c, "State", &v) &&
+		    json_object_is_type(v, json_type_string)) {
+			const char *state = json_object_get_string(v);
+
+			e->ended = strcmp(state, "exited") == 0 || strcmp(state, "dead") == 0;
+			e->never_started = strcmp(state, "created") == 0;
+		}
 		if (json_object_object_get_ex(c, "Labels", &lb)) {
 			if (json_object_object_get_ex(lb, "coderank.worker", &v))
 				e->worker = cr_xstrdup(json_object_get_string(v));

@@ -72,6 +72,7 @@ struct docker_container {
 	char *pool;		/* label coderank.pool (a pre-started container), or NULL */
 	int64_t created;	/* unix seconds */
 	bool ended;		/* State is "exited" or "dead": it can never serve again */
+	bool never_started;	/* State is "created" */
 };
 
 /* Every container (running or not) carrying label; *out is malloc'd, *n set. */

@@ -49,6 +49,7 @@
 
 #define REAP_EVERY_MS 10000
 #define RESPAWN_DELAY_MS 1000
+#define UNSTARTED_CONTAINER_SECONDS 15	/* a start takes well under a second */
 #define YOUNG_CONTAINER_SECONDS 60	/* of our own: maybe not yet published by its slot */
 
 struct child {
@@ -168,6 +169,12 @@ static void reap_containers(struct supervisor *sv, bool all_ours)
 			 */
 			if (!all_ours && c->ended && !held_by_slot(sv, c->id)) {
 				remove_container(sv, c->id, "it has ended and no slot holds it");
+				continue;
+			}
+			/* created but never started: a start that failed (dockerd going down) */
+			if (!all_ours && c->never_started && !held_by_slot(sv, c->id) &&
+			    c->created < (int64_t)time(NULL) - UNSTARTED_CONTAINER_SECONDS) {
+				remove_container(sv, c->id, "it was never started");
 				continue;
 			}
 			/* a ready container of our pool waits in a queue, held by no slot */
