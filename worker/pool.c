@@ -51,7 +51,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +68,7 @@
 #include "worker/frame.h"
 #include "worker/pool.h"
 #include "worker/sandbox.h"
+#include "worker/stopsig.h"
 
 #define POOL_QUEUE_MAX 10		/* net.unix.max_dgram_qlen's default */
 #define STEP_MS 15000			/* attach budget of one container */
@@ -115,9 +115,6 @@ static struct {
 	int wake;			/* eventfd: slots -> fillers */
 	int janitor[2];			/* pipe of JANITOR_RECORD-byte ids */
 } P = { .wake = -1, .janitor = { -1, -1 } };
-
-static volatile sig_atomic_t stop_requested;
-static int stop_pipe[2] = { -1, -1 };
 
 static const struct cr_db_stmt pool_stmts[] = {
 	{ "pool_languages",
@@ -406,50 +403,6 @@ void pool_replenish(void)
 
 /* ---- helper processes --------------------------------------------------------- */
 
-static void on_term(int sig)
-{
-	int saved = errno;
-	ssize_t w;
-
-	(void)sig;
-	stop_requested = 1;
-	w = write(stop_pipe[1], "x", 1);
-	(void)w;
-	errno = saved;
-}
-
-static int helper_signals(void)
-{
-	struct sigaction sa;
-
-	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		return cr_error("could not create a pipe: %s", strerror(errno));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	return 0;
-}
-
-/* Sleep until fd is readable (if >= 0), a stop request, or timeout_ms. */
-static void helper_wait(int fd, int timeout_ms)
-{
-	struct pollfd p[2] = {
-		{ .fd = stop_pipe[0], .events = POLLIN },
-		{ .fd = fd, .events = POLLIN },
-	};
-
-	if (stop_requested)
-		return;
-	if (timeout_ms < 0)
-		timeout_ms = 0;
-	if (poll(p, fd >= 0 ? 2 : 1, timeout_ms) < 0 && errno != EINTR)
-		cr_warn("poll failed: %s", strerror(errno));
-}
-
 /* The janitor: remove what the slots are done with, one after another. */
 static int janitor_main(const struct cr_config *cfg)
 {
@@ -480,9 +433,9 @@ static int janitor_main(const struct cr_config *cfg)
 			continue;
 		}
 		/* Empty. Stopping: what is left is removed by the supervisor's reaper. */
-		if (stop_requested)
+		if (stopsig_requested())
 			break;
-		helper_wait(P.janitor[0], 60000);
+		stopsig_wait(P.janitor[0], 60000);
 	}
 	docker_close(&d);
 	return 0;
@@ -798,7 +751,7 @@ static int filler_main(const struct cr_config *cfg, int index)
 		return 1;
 	if (leader)
 		cr_db_init(&f.db, cfg->database_url, pool_stmts);
-	while (!stop_requested) {
+	while (!stopsig_requested()) {
 		struct pool_entry *e;
 		int64_t now = cr_monotonic_ms();
 		uint64_t cnt;
@@ -835,7 +788,7 @@ static int filler_main(const struct cr_config *cfg, int index)
 		 * Nothing to do: sleep until a slot takes one or misses (eventfd), a
 		 * back-off ends (within the interval), the leader's refresh, or a stop.
 		 */
-		helper_wait(P.wake, leader ? (int)(f.next_refresh - cr_monotonic_ms()) : interval);
+		stopsig_wait(P.wake, leader ? (int)(f.next_refresh - cr_monotonic_ms()) : interval);
 	}
 	if (leader)
 		cr_db_close(&f.db);
@@ -851,7 +804,7 @@ int pool_helper_main(const struct cr_config *cfg, int i)
 	if (i < pool_helpers(cfg) - 1)
 		snprintf(ctx, sizeof(ctx), "filler=%d", i);
 	cr_log_set_context(ctx);
-	if (helper_signals() < 0)
+	if (stopsig_init() < 0)
 		return 1;
 	if (i == pool_helpers(cfg) - 1)
 		return janitor_main(cfg);

@@ -3,10 +3,11 @@
  *
  * Waiting is event-driven: an idle slot sleeps in poll() on its database
  * socket (LISTEN cr_submission_queued) and a self-pipe that the SIGTERM
- * handler writes to; the time-out is the sweep interval, which catches a
- * missed notification. LISTEN is issued before every claim attempt's wait on
- * the same connection, so a NOTIFY sent between a failed claim and poll() is
- * already buffered on the socket and poll() returns at once.
+ * handler writes to (stopsig.h); the time-out is the sweep interval, which
+ * catches a missed notification. LISTEN is issued before every claim
+ * attempt's wait on the same connection, so a NOTIFY sent between a failed
+ * claim and poll() is already buffered on the socket and poll() returns at
+ * once.
  *
  * Failures split two ways. dockerd down, a runner that says nothing, a
  * database hiccup: the platform's fault, the submission goes back to the
@@ -16,14 +17,10 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/conf.h"
@@ -37,14 +34,12 @@
 #include "worker/queue.h"
 #include "worker/sandbox.h"
 #include "worker/slot.h"
+#include "worker/stopsig.h"
 #include "worker/verdict.h"
 
 #define DOCKER_STEP_MS 15000		/* attach / write budget */
 #define RETRY_WAIT_MS 1000		/* database or dockerd down: wait before retrying */
 #define FINISH_TRIES 5
-
-volatile sig_atomic_t slot_stop_requested;
-static int wake_pipe[2] = { -1, -1 };
 
 struct slot {
 	const struct cr_config *cfg;
@@ -58,48 +53,13 @@ struct slot {
 	int64_t stop_at;	/* monotonic ms of the stop request, 0 if none */
 };
 
-static void on_term(int sig)
-{
-	int saved = errno;
-	ssize_t w;
-
-	(void)sig;
-	slot_stop_requested = 1;
-	w = write(wake_pipe[1], "x", 1);
-	(void)w;
-	errno = saved;
-}
-
 static bool stopping(struct slot *s)
 {
-	if (slot_stop_requested && !s->stop_at) {
+	if (stopsig_requested() && !s->stop_at) {
 		s->stop_at = cr_monotonic_ms();
 		cr_info("stop requested: no more claims");
 	}
-	return slot_stop_requested != 0;
-}
-
-static void drain_wake_pipe(void)
-{
-	char buf[64];
-
-	while (read(wake_pipe[0], buf, sizeof(buf)) > 0)
-		;
-}
-
-/* Wait for the database socket (if fd >= 0), the wake pipe, or timeout_ms. */
-static void wait_event(int fd, int timeout_ms)
-{
-	struct pollfd p[2] = {
-		{ .fd = wake_pipe[0], .events = POLLIN },
-		{ .fd = fd, .events = POLLIN },
-	};
-
-	if (slot_stop_requested)
-		return;
-	if (poll(p, fd >= 0 ? 2 : 1, timeout_ms) < 0 && errno != EINTR)
-		cr_warn("poll failed: %s", strerror(errno));
-	drain_wake_pipe();
+	return stopsig_requested();
 }
 
 static void drain_notifications(struct slot *s)
@@ -213,7 +173,7 @@ static void finish(struct slot *s, const struct queue_job *job, const struct ver
 	for (int i = 0; i < FINISH_TRIES; i++) {
 		if (ensure_db(s) == 0 && queue_finish(&s->db, job, s->cfg->worker_id, v) >= 0)
 			return;
-		/* not the wake pipe: a stop request must not cut these retries short */
+		/* not stopsig_wait: a stop request must not cut these retries short */
 		poll(NULL, 0, RETRY_WAIT_MS);
 	}
 	cr_error("could not write the result: the lease will expire and it runs again");
@@ -427,7 +387,7 @@ give_back:
 	cr_warn("could not run the submission: %s", why);
 	give_back(s, job, why);
 	/* a platform failure: do not hurry to fail the next submission the same way */
-	wait_event(-1, RETRY_WAIT_MS);
+	stopsig_wait(-1, RETRY_WAIT_MS);
 out:
 	if (attached)
 		docker_attach_close(&a);
@@ -447,22 +407,6 @@ out:
 	free(json);
 }
 
-static int setup_signals(void)
-{
-	struct sigaction sa;
-
-	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-		return cr_error("could not create a pipe: %s", strerror(errno));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	return 0;
-}
-
 int slot_main(const struct cr_config *cfg, int index, struct slot_board *board)
 {
 	struct slot s;
@@ -476,7 +420,7 @@ int slot_main(const struct cr_config *cfg, int index, struct slot_board *board)
 	s.state = &board->slots[index];
 	snprintf(ctx, sizeof(ctx), "slot=%d", index);
 	cr_log_set_context(ctx);
-	if (setup_signals() < 0)
+	if (stopsig_init() < 0)
 		return 1;
 	cr_db_init(&s.db, cfg->database_url, queue_stmts);
 	if (docker_init(&s.docker, cfg->docker_socket) < 0)
@@ -489,22 +433,22 @@ int slot_main(const struct cr_config *cfg, int index, struct slot_board *board)
 		int r;
 
 		if (ensure_db(&s) < 0) {
-			wait_event(-1, RETRY_WAIT_MS);
+			stopsig_wait(-1, RETRY_WAIT_MS);
 			continue;
 		}
 		if (!ensure_docker(&s)) {
-			wait_event(-1, RETRY_WAIT_MS);
+			stopsig_wait(-1, RETRY_WAIT_MS);
 			continue;
 		}
 		drain_notifications(&s);
 		t_claim = cr_monotonic_ms();
 		r = queue_claim(&s.db, cfg->worker_id, cfg->lease_seconds, &job);
 		if (r < 0) {
-			wait_event(-1, RETRY_WAIT_MS);
+			stopsig_wait(-1, RETRY_WAIT_MS);
 			continue;
 		}
 		if (r == 0) {
-			wait_event(PQsocket(s.db.conn), wait_ms);
+			stopsig_wait(PQsocket(s.db.conn), wait_ms);
 			continue;
 		}
 		snprintf(ctx, sizeof(ctx), "slot=%d sub=%s lang=%s attempt=%d", index, job.id,

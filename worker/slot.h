@@ -17,7 +17,6 @@
 #ifndef CR_WORKER_SLOT_H
 #define CR_WORKER_SLOT_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,9 +45,6 @@ struct slot_board {
 	int docker_down;		/* a slot found dockerd unreachable: ping before claiming */
 	struct slot_state slots[];	/* worker_slots of them */
 };
-
-/* Set by the slot's SIGTERM handler. */
-extern volatile sig_atomic_t slot_stop_requested;
 
 /* The slot process's main loop; returns the process exit status. */
 int slot_main(const struct cr_config *cfg, int index, struct slot_board *board);
