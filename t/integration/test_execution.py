@@ -171,6 +171,60 @@ def test_segfault(runner, lang):
     assert res["stdout"] == "before\n"     # output before the crash is kept
 
 
+# --- the compile-speed artefacts of the images (docker/<lang>/setup, migration 005) ---
+
+def compile_in_image(stack, lang, src, edit):
+    """Run the row's compile command, changed by edit(), in its image; (rc, stderr)."""
+    image, source, cmd = stack.db("SELECT docker_image, source_file, compile_command "
+                                  "FROM language_configs WHERE language_id = %s", (lang,))[0]
+    script = "cat > %s && %s" % (source, edit(cmd))
+    r = subprocess.run(["docker", "run", "--rm", "-i", "--network", "none", "--cpus", "1",
+                        "--tmpfs", "/work:exec", "-w", "/work", "--entrypoint", "/bin/sh",
+                        image, "-c", script], input=src.encode(), capture_output=True,
+                       timeout=120)
+    return r.returncode, r.stderr.decode(errors="replace")
+
+
+@pytest.mark.parametrize("first_include", ["iostream", "bits/stdc++.h"])
+def test_cpp_compile_command_uses_the_precompiled_header(stack, first_include):
+    """g++ -H marks a used PCH with '!': the image's .gch must match the row's flags."""
+    src = "#include <%s>\nint main() { std::cout << 1; }\n" % first_include
+    rc, err = compile_in_image(stack, "cpp", src, lambda c: c + " -H")
+    assert rc == 0, err
+    first = err.splitlines()[0]
+    assert first.startswith("! ") and first.endswith(first_include + ".gch"), err[:500]
+
+
+def test_java_compile_command_maps_its_class_archive(stack):
+    """-Xshare:on makes the JVM fail when the compile command's CDS archive cannot be used."""
+    rc, err = compile_in_image(stack, "java", HELLO["java"],
+                               lambda c: c.replace("java ", "java -Xshare:on ", 1))
+    assert rc == 0, err
+
+
+CPP_BEYOND_THE_PCH = {
+    # a macro defined before the header: the PCH must be refused, the header parsed
+    "macro before": '#define private public\n#include <iostream>\n'
+                    'int main() { std::cout << "ok" << std::endl; }\n',
+    # another header first: iostream.gch is not usable, the program still builds
+    "other first": '#include <vector>\n#include <iostream>\n'
+                   'int main() { std::vector<int> v{1}; std::cout << "ok" << v.size() - 1 << std::endl; }\n',
+    # a name that the whole of bits/stdc++.h would make ambiguous: nothing is force-included
+    "own count": '#include <iostream>\nusing namespace std;\nint count = 5;\n'
+                 'int main() { cout << "ok" << count - 5 << endl; }\n',
+    "stdc++": '#include <bits/stdc++.h>\nusing namespace std;\n'
+              'int main() { vector<int> v{3, 1, 2}; sort(v.begin(), v.end()); '
+              'cout << "ok" << v[0] - 1 << endl; }\n',
+}
+
+
+@pytest.mark.parametrize("case", sorted(CPP_BEYOND_THE_PCH))
+def test_cpp_programs_around_the_precompiled_headers(runner, case):
+    res, _ = runner("cpp", CPP_BEYOND_THE_PCH[case])
+    assert res["status"] == "completed", res
+    assert res["stdout"] in ("ok\n", "ok0\n"), res
+
+
 # --- limits ---------------------------------------------------------------------------
 
 def test_timeouts_busy_and_sleep(runner, stack):
