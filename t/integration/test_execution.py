@@ -171,6 +171,23 @@ def test_segfault(runner, lang):
     assert res["stdout"] == "before\n"     # output before the crash is kept
 
 
+def test_a_missing_program_ends_like_a_shell_says_not_found(runner, stack):
+    """The runner execs a plain command itself, without /bin/sh: a program that is not
+    there still ends as the shell would end it (exit 127, 'not found' on stderr)."""
+    stack.db("INSERT INTO language_configs (language_id, display_name, docker_image, "
+             "source_file, execute_command, timeout_seconds, compile_timeout_seconds, "
+             "max_memory_mb, max_processes) VALUES ('ghost', 'Ghost', 'coderank/python:1', "
+             "'main.txt', 'no-such-program main.txt', 5, 5, 128, 16) "
+             "ON CONFLICT (language_id) DO UPDATE SET is_active = true")
+    try:
+        res, _ = runner("ghost", "anything\n")
+    finally:
+        stack.db("UPDATE language_configs SET is_active = false WHERE language_id = 'ghost'")
+    assert res["status"] == "failed", res
+    assert res["exit_code"] == 127 and res["exit_signal"] is None, res
+    assert res["stderr"] == "no-such-program: not found\n", res
+
+
 # --- the compile-speed artefacts of the images (docker/<lang>/setup, migration 005) ---
 
 def compile_in_image(stack, lang, src, edit):

@@ -31,6 +31,7 @@
 #define RUNNER_WORKDIR "/work"		/* overridable by CODERANK_WORKDIR for host tests */
 #define RUNNER_SHELL "/bin/sh"
 #define RUNNER_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define RUNNER_MAX_ARGS 64		/* words of a command exec'd without the shell */
 
 /* Bytes a program may write past its cap before it is killed for flooding. */
 #define RUNNER_FLOOD_GRACE (256 * 1024)
