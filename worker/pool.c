@@ -81,7 +81,8 @@ struct pool_entry {
 	int used;
 	unsigned seq;			/* seqlock over key: odd while rewritten */
 	struct pool_key key;
-	int active;			/* language active: target >= pool_size */
+	int active;			/* language active: target >= floor */
+	int floor;			/* its pool_size: the row's, else the worker's */
 	int ready;			/* messages in the queue (a hint) */
 	int starting;			/* being created by a filler */
 	int target;
@@ -118,7 +119,7 @@ static struct {
 
 static const struct cr_db_stmt pool_stmts[] = {
 	{ "pool_languages",
-	  "SELECT language_id, docker_image, max_memory_mb, max_processes "
+	  "SELECT language_id, docker_image, max_memory_mb, max_processes, pool_size "
 	  "FROM language_configs WHERE is_active ORDER BY language_id",
 	  0 },
 	{ NULL, NULL, 0 },
@@ -580,7 +581,7 @@ static void apply_misses(void)
 			continue;
 		do {
 			t = LOAD(e->target);
-			nt = pool_next_target(t, P.pool_size, effective_max(), m, false);
+			nt = pool_next_target(t, LOAD(e->floor), effective_max(), m, false);
 		} while (!__atomic_compare_exchange_n(&e->target, &t, nt, false, __ATOMIC_SEQ_CST,
 						      __ATOMIC_SEQ_CST));
 		if (nt != t)
@@ -603,7 +604,16 @@ static void reload_languages(struct filler *f)
 		const char *lang = PQgetvalue(res, r, 0);
 		struct pool_key k;
 		struct pool_entry *e = find_entry(lang);
+		int min_ready = P.pool_size;
 
+		/* the row's own pool_size (NULL: the worker's), within the queue's cap */
+		if (!PQgetisnull(res, r, 4)) {
+			min_ready = atoi(PQgetvalue(res, r, 4));
+			if (min_ready < 0)
+				min_ready = 0;
+			if (min_ready > POOL_QUEUE_MAX)
+				min_ready = POOL_QUEUE_MAX;
+		}
 		memset(&k, 0, sizeof(k));
 		snprintf(k.image, sizeof(k.image), "%s", PQgetvalue(res, r, 1));
 		k.memory_mb = atoi(PQgetvalue(res, r, 2));
@@ -621,7 +631,8 @@ static void reload_languages(struct filler *f)
 			e = &P.board->e[n];
 			snprintf(e->language, sizeof(e->language), "%s", lang);
 			e->key = k;
-			STORE(e->target, P.pool_size);
+			STORE(e->floor, min_ready);
+			STORE(e->target, min_ready);
 			STORE(e->last_take_ms, cr_monotonic_ms());
 			STORE(e->last_shrink_ms, cr_monotonic_ms());
 			STORE(e->used, 1);
@@ -642,8 +653,14 @@ static void reload_languages(struct filler *f)
 			}
 		}
 		seen[e - P.board->e] = true;
-		if (!LOAD(e->active) && LOAD(e->target) < P.pool_size)
-			STORE(e->target, P.pool_size);
+		if (LOAD(e->floor) != min_ready) {
+			cr_info("pool: %s keeps at least %d ready", lang, min_ready);
+			STORE(e->floor, min_ready);
+			/* what grew on misses starts again from the new floor */
+			STORE(e->target, min_ready);
+		}
+		if (!LOAD(e->active) && LOAD(e->target) < min_ready)
+			STORE(e->target, min_ready);
 		STORE(e->active, 1);
 	}
 	PQclear(res);
@@ -675,7 +692,7 @@ static void check_queues(struct filler *f)
 		       now - LOAD(e->last_shrink_ms) >= f->cfg->pool_idle_seconds * 1000LL;
 		if (idle && LOAD(e->active)) {
 			int t = LOAD(e->target);
-			int nt = pool_next_target(t, P.pool_size, effective_max(), 0, true);
+			int nt = pool_next_target(t, LOAD(e->floor), effective_max(), 0, true);
 
 			STORE(e->last_shrink_ms, now);
 			if (nt != t) {

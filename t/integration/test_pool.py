@@ -13,6 +13,7 @@ worker's "finished: ... path=pool container=<id12>" log line.
   - SIGTERM leaves no container of the worker; after kill -9 the next worker
     removes what the dead one left
   - pool_size 0: everything works the cold way, no pool container exists
+  - a language row's own pool_size overrides the worker's, read at each sweep
 """
 
 import os
@@ -224,3 +225,24 @@ def test_pool_size_zero_is_the_cold_path(stack, user):
             assert path == "cold"
         time.sleep(1)
         assert not w.ready(), "pool containers with pool_size 0"
+
+
+def test_pool_size_per_language(stack, user):
+    """A row's pool_size overrides the worker's, and a change is picked up while it runs."""
+    stack.db("UPDATE language_configs SET pool_size = 3 WHERE language_id = 'python'")
+    stack.db("UPDATE language_configs SET pool_size = 0 WHERE language_id = 'javascript'")
+    try:
+        with PoolWorker(stack, pool_size=1, pool_max=4, sweep_interval_seconds=1) as w:
+            w.wait_ready(["python"], per_lang=3)
+            w.wait_ready(["c"], per_lang=1)     # no row value: the worker's pool_size
+            time.sleep(2)                       # two sweeps: javascript must stay empty
+            assert not w.ready("javascript")
+            assert len(w.ready("python")) == 3
+            res = run(stack, user, "javascript")    # none ready: the cold way
+            assert res["status"] == "completed" and res["stdout"] == HELLO["javascript"][1], res
+            assert finished_line(stack, res["submission_id"])[0] == "cold"
+            stack.db("UPDATE language_configs SET pool_size = 1 WHERE language_id = 'python'")
+            wait_for(lambda: len(w.ready("python")) == 1, 30, "python down to 1 ready")
+    finally:
+        stack.db("UPDATE language_configs SET pool_size = NULL "
+                 "WHERE language_id IN ('python', 'javascript')")
