@@ -410,3 +410,28 @@ int cr_config_check_worker(const struct cr_config *cfg, char *err, size_t errlen
 	}
 	return 0;
 }
+
+int cr_config_args(int argc, char **argv, void (*usage)(FILE *), const char **path)
+{
+	int opt;
+
+	*path = NULL;
+	while ((opt = getopt(argc, argv, "c:h")) != -1) {
+		switch (opt) {
+		case 'c':
+			*path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define CR_JWT_KEY_MIN 32	/* bytes; the programs refuse to start below it */
 
@@ -60,6 +61,13 @@ void cr_config_defaults(struct cr_config *cfg);
  * environment. On error writes a message into err and returns -1.
  */
 int cr_config_load(struct cr_config *cfg, const char *path, char *err, size_t errlen);
+
+/*
+ * The command line of both daemons: [-c FILE] [-h]. Returns -1 to go on, with
+ * *path the -c argument or NULL (the default file); otherwise the exit status:
+ * 0 after -h (usage on stdout), 2 for anything else (usage on stderr).
+ */
+int cr_config_args(int argc, char **argv, void (*usage)(FILE *), const char **path);
 
 /* Parse one `key = value` text (the file's contents) into cfg; for tests. */
 int cr_config_parse(struct cr_config *cfg, const char *text, const char *origin,

@@ -374,25 +374,11 @@ int main(int argc, char **argv)
 	struct cr_config cfg;
 	char err[512];
 	sigset_t block;
-	int opt, fd;
+	int exit_status, fd;
 
-	while ((opt = getopt(argc, argv, "c:h")) != -1) {
-		switch (opt) {
-		case 'c':
-			conf_path = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	exit_status = cr_config_args(argc, argv, usage, &conf_path);
+	if (exit_status >= 0)
+		return exit_status;
 	cr_log_set_program("coderank-api");
 	if (cr_config_load(&cfg, conf_path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "coderank-api: %s\n", err);

@@ -375,27 +375,13 @@ int main(int argc, char **argv)
 	char err[512];
 	sigset_t mask;
 	int64_t next_tick, next_reap;
-	int opt;
+	int exit_status;
 
 	memset(&sv, 0, sizeof(sv));
 	cr_log_set_program("coderank-worker");
-	while ((opt = getopt(argc, argv, "c:h")) != -1) {
-		switch (opt) {
-		case 'c':
-			path = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	exit_status = cr_config_args(argc, argv, usage, &path);
+	if (exit_status >= 0)
+		return exit_status;
 	if (cr_config_load(&sv.cfg, path, err, sizeof(err)) < 0 ||
 	    cr_config_check_worker(&sv.cfg, err, sizeof(err)) < 0)
 		cr_die("cannot start: %s", err);

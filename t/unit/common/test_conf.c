@@ -1,6 +1,7 @@
 /* Configuration: defaults, the file syntax, errors, environment overrides, checks. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,6 +303,51 @@ static void test_check_worker(void)
 	cr_config_free(&c);
 }
 
+static int usage_calls;
+static FILE *usage_to;
+
+static void count_usage(FILE *f)
+{
+	usage_calls++;
+	usage_to = f;
+}
+
+static int args(const char **path, int argc, ...)
+{
+	char *argv[8];
+	va_list ap;
+
+	va_start(ap, argc);
+	for (int i = 0; i < argc; i++)
+		argv[i] = va_arg(ap, char *);
+	va_end(ap);
+	argv[argc] = NULL;
+	optind = 0;	/* glibc: start getopt afresh */
+	opterr = 0;
+	usage_calls = 0;
+	usage_to = NULL;
+	return cr_config_args(argc, argv, count_usage, path);
+}
+
+static void test_args(void)
+{
+	const char *path = "unset";
+
+	CU_ASSERT_EQUAL(args(&path, 1, "prog"), -1);
+	CU_ASSERT_PTR_NULL(path);
+	CU_ASSERT_EQUAL(args(&path, 3, "prog", "-c", "/etc/x.conf"), -1);
+	CU_ASSERT_STRING_EQUAL(path, "/etc/x.conf");
+	CU_ASSERT_EQUAL(usage_calls, 0);
+	CU_ASSERT_EQUAL(args(&path, 2, "prog", "-h"), 0);
+	CU_ASSERT_EQUAL(usage_calls, 1);
+	CU_ASSERT_PTR_EQUAL(usage_to, stdout);
+	CU_ASSERT_EQUAL(args(&path, 2, "prog", "-x"), 2);
+	CU_ASSERT_PTR_EQUAL(usage_to, stderr);
+	CU_ASSERT_EQUAL(args(&path, 2, "prog", "-c"), 2);
+	CU_ASSERT_EQUAL(args(&path, 2, "prog", "extra"), 2);
+	CU_ASSERT_EQUAL(usage_calls, 1);
+}
+
 void conf_suite(void)
 {
 	static const struct cr_test tests[] = {
@@ -313,6 +359,7 @@ void conf_suite(void)
 		{ "load errors", test_load_errors },
 		{ "check_api", test_check_api },
 		{ "check_worker", test_check_worker },
+		{ "command line", test_args },
 		{ NULL, NULL },
 	};
 
