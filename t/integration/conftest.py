@@ -78,6 +78,30 @@ FINAL = {"completed", "failed", "timeout", "memory_limit_exceeded",
 IS_ROOT = os.geteuid() == 0
 
 
+def docker_ping(sock="/var/run/docker.sock"):
+    """True when dockerd answers GET /_ping on its socket."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(2)
+    try:
+        s.connect(sock)
+        s.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
+        return b" 200 " in s.recv(200)
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def pid_alive(pid):
+    """True while pid runs. A dead dockerd whose parent does not reap it (PID 1 of
+    some sandboxes) stays a zombie with a /proc entry: that counts as dead."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

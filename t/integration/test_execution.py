@@ -11,12 +11,13 @@ in this file and leave the stack as they found it.
 import json
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
 
 import pytest
+
+from conftest import docker_ping, pid_alive
 
 LANGS = ["python", "javascript", "java", "cpp", "c"]
 
@@ -407,28 +408,6 @@ def test_kill_9_worker_mid_run_still_completes(stack, runner):
     assert not left
 
 
-def docker_ping():
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(2)
-    try:
-        s.connect("/var/run/docker.sock")
-        s.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
-        return b" 200 " in s.recv(200)
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
-def _alive(pid):
-    """True while pid runs; a zombie (dead, not yet reaped) counts as dead."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return False
-
-
 def test_dockerd_restart_never_stuck(stack, runner):
     """dockerd stopped under a running submission and a queue: all end, none stuck."""
     pid = int(open("/var/run/docker.pid").read().strip())
@@ -438,14 +417,14 @@ def test_dockerd_restart_never_stuck(stack, runner):
         os.kill(pid, signal.SIGTERM)
         queued = [runner.submit("python", HELLO["python"]).json["submission_id"] for _ in range(4)]
         deadline = time.time() + 60
-        while time.time() < deadline and _alive(pid):
+        while time.time() < deadline and pid_alive(pid):
             time.sleep(0.2)
         time.sleep(3)   # the worker sees dockerd gone
     finally:
         if not docker_ping():
             # A zombie dockerd (its parent has not reaped it) keeps its pid file
             # "alive" and a new dockerd would refuse to start.
-            if not _alive(pid) and os.path.exists("/var/run/docker.pid"):
+            if not pid_alive(pid) and os.path.exists("/var/run/docker.pid"):
                 os.unlink("/var/run/docker.pid")
             subprocess.Popen(["dockerd"], stdout=open("/tmp/dockerd.log", "ab"),
                              stderr=subprocess.STDOUT, start_new_session=True)

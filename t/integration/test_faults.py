@@ -38,7 +38,7 @@ import uuid
 
 import pytest
 
-from conftest import FINAL
+from conftest import FINAL, docker_ping, pid_alive
 
 USERS = 5
 BATCH = 40              # submissions per phase: 6 phases = 240
@@ -47,7 +47,6 @@ SPREAD_S = 8.0          # a batch is submitted over about this long
 SETTLE_S = 180          # bound for every accepted submission to be final, per phase
 MAX_ATTEMPTS = 3        # the worker's default (conftest does not set it)
 TOKEN_RE = re.compile(r"T\d+x[0-9a-f]{20}")
-DOCKER_SOCK = "/var/run/docker.sock"
 
 Job = collections.namedtuple("Job", "phase user lang source stdin expected wait")
 
@@ -72,19 +71,6 @@ def _program(phase_no, i):
                "print(%r, %d * %d, sys.stdin.read())\n" % (sleep, token, a, b))
         lang = "python"
     return token, lang, src, stdin, "%s %d %s\n" % (token, a * b, stdin)
-
-
-def docker_ping():
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(2)
-    try:
-        s.connect(DOCKER_SOCK)
-        s.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
-        return b" 200 " in s.recv(200)
-    except OSError:
-        return False
-    finally:
-        s.close()
 
 
 Container = collections.namedtuple("Container", "id state worker submission pool")
@@ -556,16 +542,6 @@ def _dockerd():
     return pid, argv, log
 
 
-def _alive(pid):
-    """True while pid runs. A dead dockerd whose parent does not reap it (PID 1 of
-    some sandboxes) stays a zombie with a /proc entry: that counts as dead."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return False
-
-
 def _start_dockerd(argv, log):
     out = open(log or "/var/log/dockerd.log", "ab")
     subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -591,11 +567,11 @@ def test_dockerd_restart(stack, load, capsys):
         time.sleep(0.5)
         os.kill(pid, signal.SIGTERM)
         deadline = time.time() + 60
-        while time.time() < deadline and _alive(pid):
+        while time.time() < deadline and pid_alive(pid):
             time.sleep(0.2)
         time.sleep(2.0)
     finally:
-        if not docker_ping() and not _alive(pid):
+        if not docker_ping() and not pid_alive(pid):
             # dockerd refuses to start while its pid file names a live process,
             # and a zombie's pid still looks alive to it.
             try:
