@@ -24,7 +24,8 @@
  * it can be passed to another process like any fd. A slot never waits for a
  * filler: an empty queue means the cold path (create in the slot) and a miss,
  * which grows that language's target (pool_next_target) up to pool_max; an
- * entry unused for pool_idle_seconds shrinks by one per period to pool_size.
+ * entry unused for pool_idle_seconds shrinks by one per period to its pool_size
+ * (the language row's, else the worker's).
  * A used one wakes the fillers (an eventfd) to start its replacement once its
  * result is stored (not at the take: the program is about to run then).
  *
