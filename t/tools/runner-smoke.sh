@@ -31,15 +31,15 @@ w main.py 'print("Hello, World!")\n'
 case_ py-hello 'stdout \(14 bytes\): "Hello, World!\\n"' 3000 -- -i coderank/python:1 -r 'python3 main.py' "$T/main.py"
 w Main.java 'public class Main { public static void main(String[] a) { System.out.println("Hello, World!"); } }\n'
 case_ java-hello 'stdout \(14 bytes\): "Hello, World!\\n"' 5000 -- -i coderank/java:1 -m 512 -p 256 \
-	-c 'javac -J-Xshare:auto -J-XX:TieredStopAtLevel=1 -J-Xss4m Main.java' \
-	-r 'java -Xshare:auto -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss8m Main' "$T/Main.java"
+	-c 'java -XX:SharedArchiveFile=/usr/lib/jvm/coderank-javac.jsa -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:+UseSerialGC -XX:-UsePerfData -Xss4m com.sun.tools.javac.Main -proc:none Main.java' \
+	-r 'java -Xshare:auto -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:-UsePerfData -Xss8m Main' "$T/Main.java"
 w main.js 'console.log("Hello, World!")\n'
 case_ js-hello 'stdout \(14 bytes\): "Hello, World!\\n"' 3000 -- -i coderank/javascript:1 -r 'node main.js' "$T/main.js"
 w main.cpp '#include <iostream>\nint main() { std::cout << "Hello, World!" << std::endl; }\n'
 case_ cpp-hello 'stdout \(14 bytes\): "Hello, World!\\n"' 4000 -- -i coderank/cpp:1 -m 512 \
-	-c 'g++ -std=c++17 -O2 -pipe -o main main.cpp' -r ./main "$T/main.cpp"
+	-c 'g++ -std=c++17 -O2 -pipe -fuse-ld=gold -o main main.cpp' -r ./main "$T/main.cpp"
 w main.c '#include <stdio.h>\nint main(void) { puts("Hello, World!"); return 0; }\n'
-case_ c-hello 'stdout \(14 bytes\): "Hello, World!\\n"' 3000 -- -i coderank/c:1 -c 'gcc -std=c11 -O2 -pipe -o main main.c -lm' -r ./main "$T/main.c"
+case_ c-hello 'stdout \(14 bytes\): "Hello, World!\\n"' 3000 -- -i coderank/c:1 -c 'gcc -std=c11 -O2 -pipe -fuse-ld=gold -o main main.c -lm' -r ./main "$T/main.c"
 
 w echo.py 'import sys\nsys.stdout.write(sys.stdin.read()[::-1])\n'
 case_ py-stdin 'stdout \(5 bytes\): "cba\\n\\n"' 3000 -- -i coderank/python:1 -S $'\n\nabc' -r 'python3 main.py' "$T/echo.py=main.py"
