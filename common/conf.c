@@ -70,6 +70,9 @@ static const struct key keys[] = {
 	INT(pool_max, 0, 256),
 	INT(pool_idle_seconds, 1, 86400),
 	INT(pool_max_age_seconds, 10, 86400),
+	STR(isolation),
+	INT(sandbox_max_runs, 1, 1000000),
+	INT(sandbox_idle_seconds, 1, 86400),
 	{ NULL, K_STR, 0, 0, 0 },
 };
 
@@ -115,6 +118,9 @@ void cr_config_defaults(struct cr_config *cfg)
 	cfg->pool_max = 4;
 	cfg->pool_idle_seconds = 60;
 	cfg->pool_max_age_seconds = 600;
+	cfg->isolation = cr_xstrdup("sandbox");
+	cfg->sandbox_max_runs = 200;
+	cfg->sandbox_idle_seconds = 120;
 }
 
 void cr_config_free(struct cr_config *cfg)
@@ -401,6 +407,12 @@ int cr_config_check_worker(const struct cr_config *cfg, char *err, size_t errlen
 	if (!cfg->docker_socket || !*cfg->docker_socket) {
 		snprintf(err, errlen, "docker_socket is empty: set the path of the "
 			 "Docker Engine's unix socket");
+		return -1;
+	}
+	if (!cfg->isolation || (strcmp(cfg->isolation, "sandbox") != 0 &&
+				strcmp(cfg->isolation, "container") != 0)) {
+		snprintf(err, errlen, "isolation must be \"sandbox\" (many runs per "
+			 "container, the default) or \"container\" (a fresh container per run)");
 		return -1;
 	}
 	if (cfg->pool_max < cfg->pool_size) {

@@ -50,6 +50,11 @@ struct cr_config {
 	int pool_max;			/* per language at most, grown on demand; default 4 */
 	int pool_idle_seconds;		/* shrink one step toward pool_size per idle period; default 60 */
 	int pool_max_age_seconds;	/* a ready container older than this is replaced; default 600 */
+
+	/* worker: how runs are isolated (worker/held.h, docs/SECURITY.md) */
+	char *isolation;		/* "sandbox" (default) or "container"; a row may override */
+	int sandbox_max_runs;		/* runs of one sandbox container before it retires; default 200 */
+	int sandbox_idle_seconds;	/* a sandbox container unused this long retires; default 120 */
 };
 
 /* Set every field to its default (strings NULL where required). */

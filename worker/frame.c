@@ -120,6 +120,7 @@ uint8_t *cr_job_encode(const struct cr_job *job, size_t *len)
 	ok = ok && BSON_APPEND_INT64(b, "file_bytes", job->file_bytes);
 	ok = ok && BSON_APPEND_INT32(b, "nofile", job->nofile);
 	ok = ok && BSON_APPEND_INT32(b, "uid", job->uid);
+	ok = ok && BSON_APPEND_BOOL(b, "keep", job->keep);
 	return finish(b, ok, len);
 }
 
@@ -151,6 +152,10 @@ uint8_t *cr_result_encode(const struct cr_result *res, size_t *len)
 	ok = ok && BSON_APPEND_INT64(b, "memory_kb", res->memory_kb);
 	ok = ok && BSON_APPEND_INT64(b, "compile_time_ms", res->compile_time_ms);
 	ok = ok && BSON_APPEND_BOOL(b, "output_killed", res->output_killed);
+	ok = ok && BSON_APPEND_BOOL(b, "clean", res->clean);
+	if (res->dirty)
+		ok = ok && BSON_APPEND_UTF8(b, "dirty", res->dirty);
+	ok = ok && BSON_APPEND_INT64(b, "cleanup_ms", res->cleanup_ms);
 	return finish(b, ok, len);
 }
 
@@ -358,11 +363,11 @@ static int key_index(const char *const *keys, const char *k)
 
 enum job_key {
 	J_V, J_FILES, J_STDIN, J_COMPILE, J_RUN, J_TIME, J_CTIME, J_OUT, J_COUT,
-	J_FSIZE, J_NOFILE, J_UID, J_NKEYS
+	J_FSIZE, J_NOFILE, J_UID, J_KEEP, J_NKEYS
 };
 static const char *const job_keys[] = {
 	"v", "files", "stdin", "compile", "run", "time_ms", "compile_ms", "output_bytes",
-	"compile_output_bytes", "file_bytes", "nofile", "uid", NULL
+	"compile_output_bytes", "file_bytes", "nofile", "uid", "keep", NULL
 };
 
 static int job_field(const bson_iter_t *it, int k, struct cr_job *job, char *err, size_t errlen)
@@ -406,6 +411,8 @@ static int job_field(const bson_iter_t *it, int k, struct cr_job *job, char *err
 		rc = get_int(it, 1, 65533, &v, err, errlen);
 		job->uid = (int32_t)v;
 		break;
+	case J_KEEP:
+		return get_bool(it, &job->keep, err, errlen);
 	default:
 		break;
 	}
@@ -437,7 +444,7 @@ int cr_job_decode(const uint8_t *doc, size_t len, struct cr_job *job, char *err,
 			goto bad;
 	}
 	for (int k = 0; k < J_NKEYS; k++) {
-		if (!seen[k] && k != J_STDIN && k != J_COMPILE) {
+		if (!seen[k] && k != J_STDIN && k != J_COMPILE && k != J_KEEP) {
 			fail(err, errlen, "field \"%s\" is missing", job_keys[k]);
 			goto bad;
 		}
@@ -473,13 +480,13 @@ void cr_job_free(struct cr_job *job)
 enum res_key {
 	R_V, R_ERROR, R_COMPILED, R_CEXIT, R_CSIG, R_CTIMEOUT, R_COUT, R_RAN, R_EXIT,
 	R_SIG, R_TIMEOUT, R_OOM, R_STDOUT, R_STDERR, R_OTRUNC, R_ETRUNC, R_TIME, R_MEM,
-	R_CTIME, R_OKILL, R_NKEYS
+	R_CTIME, R_OKILL, R_CLEAN, R_DIRTY, R_CLEANUP, R_NKEYS
 };
 static const char *const res_keys[] = {
 	"v", "error", "compiled", "compile_exit", "compile_signal", "compile_timeout",
 	"compile_output", "ran", "exit_code", "signal", "timeout", "oom", "stdout",
 	"stderr", "stdout_truncated", "stderr_truncated", "time_ms", "memory_kb",
-	"compile_time_ms", "output_killed", NULL
+	"compile_time_ms", "output_killed", "clean", "dirty", "cleanup_ms", NULL
 };
 
 static int res_field(const bson_iter_t *it, int k, struct cr_result *r, char *err, size_t errlen)
@@ -536,6 +543,12 @@ static int res_field(const bson_iter_t *it, int k, struct cr_result *r, char *er
 		return get_int(it, 0, INT64_MAX, &r->compile_time_ms, err, errlen);
 	case R_OKILL:
 		return get_bool(it, &r->output_killed, err, errlen);
+	case R_CLEAN:
+		return get_bool(it, &r->clean, err, errlen);
+	case R_DIRTY:
+		return get_utf8(it, &r->dirty, 1024, err, errlen);
+	case R_CLEANUP:
+		return get_int(it, 0, INT64_MAX, &r->cleanup_ms, err, errlen);
 	default:
 		break;
 	}
@@ -593,6 +606,7 @@ void cr_result_free(struct cr_result *res)
 	if (!res)
 		return;
 	free(res->error);
+	free(res->dirty);
 	free(res->compile_output.data);
 	free(res->out.data);
 	free(res->err.data);

@@ -21,6 +21,10 @@
  *   file_bytes     int64   RLIMIT_FSIZE for both steps
  *   nofile         int32   RLIMIT_NOFILE for both steps
  *   uid            int32   the unprivileged uid (and gid) the steps run as
+ *   keep           bool    sandbox mode: the container serves more jobs, so after
+ *                          this one the runner kills what is left, wipes every
+ *                          writable place, checks, and reads the next job frame
+ *                          (absent: false, the runner exits after its result)
  *
  * Result document (v = 1):
  *   v              int32   1
@@ -44,6 +48,11 @@
  *   memory_kb      int64   peak memory of the run step
  *   compile_time_ms int64  wall time of the compile step (0 if none)
  *   output_killed  bool    the run step was killed for flooding past its cap
+ *   clean          bool    keep was set, the job ended cleanly and every check
+ *                          after it passed: the runner waits for the next job.
+ *                          false: it exits after this frame (the worker retires it)
+ *   dirty          utf8    why not clean (absent when clean or keep was not set)
+ *   cleanup_ms     int64   time spent killing, wiping and checking after the job
  *
  * Both directions: readers ignore unknown keys, so a field can be added
  * without a version bump; v changes only when a meaning changes.
@@ -85,6 +94,7 @@ struct cr_job {
 	int64_t file_bytes;
 	int32_t nofile;
 	int32_t uid;
+	bool keep;		/* sandbox mode: clean up and serve the next job */
 };
 
 struct cr_result {
@@ -107,6 +117,9 @@ struct cr_result {
 	int64_t memory_kb;
 	int64_t compile_time_ms;
 	bool output_killed;
+	bool clean;		/* the runner is ready for another job */
+	char *dirty;		/* NULL, or why the container must be retired */
+	int64_t cleanup_ms;
 };
 
 /*

@@ -43,6 +43,8 @@
 #include "common/timefmt.h"
 #include "common/xalloc.h"
 #include "worker/docker.h"
+#include "worker/held.h"
+#include "worker/hostcheck.h"
 #include "worker/pool.h"
 #include "worker/queue.h"
 #include "worker/slot.h"
@@ -131,10 +133,17 @@ static void remove_container(struct supervisor *sv, const char *id, const char *
 
 static bool held_by_slot(const struct supervisor *sv, const char *id)
 {
-	for (int i = 0; i < sv->cfg.worker_slots; i++)
-		if (__atomic_load_n(&sv->board->slots[i].has_container, __ATOMIC_SEQ_CST) &&
-		    strcmp(sv->board->slots[i].container, id) == 0)
+	for (int i = 0; i < sv->cfg.worker_slots; i++) {
+		const struct slot_state *st = &sv->board->slots[i];
+
+		if (__atomic_load_n(&st->has_container, __ATOMIC_SEQ_CST) &&
+		    strcmp(st->container, id) == 0)
 			return true;
+		for (int j = 0; j < HELD_MAX; j++)
+			if (__atomic_load_n(&st->held_used[j], __ATOMIC_SEQ_CST) &&
+			    strcmp(st->held[j], id) == 0)
+				return true;
+	}
 	return false;
 }
 
@@ -251,6 +260,11 @@ static void slot_exited(struct supervisor *sv, int i, int status)
 		remove_container(sv, st->container, "its slot died");
 		st->has_container = 0;
 	}
+	for (int j = 0; j < HELD_MAX; j++)
+		if (__atomic_load_n(&st->held_used[j], __ATOMIC_SEQ_CST)) {
+			remove_container(sv, st->held[j], "its slot died");
+			st->held_used[j] = 0;
+		}
 	if (__atomic_load_n(&st->busy, __ATOMIC_SEQ_CST)) {
 		struct queue_job job;
 
@@ -305,12 +319,32 @@ static void respawn_due(struct supervisor *sv)
 	}
 }
 
+/*
+ * Sandbox mode relies on the memory cgroup (hostcheck.h): where it cannot,
+ * every run gets a fresh container, and the log says why.
+ */
+static void check_sandbox(struct supervisor *sv)
+{
+	char what[512];
+
+	if (hostcheck_cgroup_here(what, sizeof(what)) < 0) {
+		sv->board->sandbox_refused = 1;
+		cr_error("self-check: sandbox mode refused: %s; every language runs in container "
+			 "mode (a fresh container per run)", what);
+		return;
+	}
+	cr_info("self-check: %s: sandbox mode available (isolation=%s, sandbox_max_runs=%d, "
+		"sandbox_idle_seconds=%d)", what, sv->cfg.isolation, sv->cfg.sandbox_max_runs,
+		sv->cfg.sandbox_idle_seconds);
+}
+
 static void self_check(struct supervisor *sv)
 {
 	char version[128];
 	char **images = NULL;
 	size_t n = 0;
 
+	check_sandbox(sv);
 	if (docker_ping(&sv->docker, version, sizeof(version)) < 0)
 		cr_error("self-check: dockerd is unreachable: %s; slots wait for it",
 			 sv->docker.error);

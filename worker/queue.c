@@ -48,7 +48,9 @@ const struct cr_db_stmt queue_stmts[] = {
 	  "                       LIMIT 1 FOR UPDATE SKIP LOCKED) "
 	  "RETURNING submission_id::text, attempts, language, source_code, input_data, "
 	  "          docker_image, source_file, compile_command, execute_command, "
-	  "          timeout_seconds, compile_timeout_seconds, max_memory_mb, max_processes",
+	  "          timeout_seconds, compile_timeout_seconds, max_memory_mb, max_processes, "
+	  "          (SELECT l.isolation FROM language_configs l "
+	  "           WHERE l.language_id = code_submissions.language)",
 	  2 },
 	{ "queue_renew",
 	  "UPDATE code_submissions SET lease_until = now() + make_interval(secs => $4::int) "
@@ -129,6 +131,7 @@ void queue_job_free(struct queue_job *job)
 	free(job->source_file);
 	free(job->compile_command);
 	free(job->execute_command);
+	free(job->isolation);
 	memset(job, 0, sizeof(*job));
 }
 
@@ -177,6 +180,7 @@ int queue_claim(struct cr_db *db, const char *owner, int lease_seconds, struct q
 	job->compile_timeout_seconds = atoi(PQgetvalue(res, 0, 10));
 	job->max_memory_mb = atoi(PQgetvalue(res, 0, 11));
 	job->max_processes = atoi(PQgetvalue(res, 0, 12));
+	job->isolation = field(res, 13);
 	PQclear(res);
 	return 1;
 }

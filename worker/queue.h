@@ -47,6 +47,7 @@ struct queue_job {
 	int compile_timeout_seconds;
 	int max_memory_mb;
 	int max_processes;
+	char *isolation;	/* the language row's, now; NULL: the worker's */
 };
 
 void queue_job_free(struct queue_job *job);

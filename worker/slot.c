@@ -17,10 +17,12 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/conf.h"
@@ -30,6 +32,7 @@
 #include "common/xalloc.h"
 #include "worker/docker.h"
 #include "worker/frame.h"
+#include "worker/held.h"
 #include "worker/pool.h"
 #include "worker/queue.h"
 #include "worker/sandbox.h"
@@ -51,6 +54,7 @@ struct slot {
 	struct docker docker;
 	bool docker_ok;
 	int64_t stop_at;	/* monotonic ms of the stop request, 0 if none */
+	struct held_set held;	/* sandbox mode: containers kept between runs */
 };
 
 static bool stopping(struct slot *s)
@@ -231,120 +235,291 @@ static int await_result(struct slot *s, const struct queue_job *job, struct dock
 	}
 }
 
-/*
- * Take a pre-started container of the job's language and write the job to it.
- * 1: written (container and a filled in, attached); 0: none ready, or the one
- * taken was dead (it served nothing: it goes to the janitor) -- the cold path.
- */
-static int run_pooled(struct slot *s, const struct queue_job *job, const uint8_t *frame,
-		      size_t frame_len, struct docker_attach *a, char *container)
-{
-	struct pool_key want;
-	struct pool_container pc;
+/* The container of one run: where it came from, and its attach stream. */
+struct box {
+	char id[DOCKER_ID_MAX + 1];
+	const char *path;		/* "held", "pool" or "cold", for the log */
+	struct docker_attach a;
+	bool attached;
+	int runs;			/* runs it served before this one */
+	int64_t created_ms;
+	int64_t docker_ms;		/* spent creating, attaching, starting (cold) */
+};
 
-	memset(&want, 0, sizeof(want));
-	snprintf(want.image, sizeof(want.image), "%s", job->image);
-	want.memory_mb = job->max_memory_mb;
-	want.processes = job->max_processes;
-	want.cpu_millicores = s->cfg->cpu_limit_millicores;
-	if (pool_take(job->language, &want, &pc) != 1)
-		return 0;
-	snprintf(container, DOCKER_ID_MAX + 1, "%s", pc.id);
-	publish_container(s, container);
-	docker_attach_adopt(a, pc.fd, CR_FRAME_MAX_BYTES);
-	if (docker_attach_write(a, frame, frame_len, cr_monotonic_ms() + DOCKER_STEP_MS) == 0) {
-		cr_debug("pool: container %.12s (ready for %lld ms) took the job", container,
-			 (long long)pc.age_ms);
-		return 1;
+static void publish_held(struct slot *s, int i, const char *id)
+{
+	if (id) {
+		snprintf(s->state->held[i], sizeof(s->state->held[i]), "%s", id);
+		__atomic_store_n(&s->state->held_used[i], 1, __ATOMIC_SEQ_CST);
+	} else {
+		__atomic_store_n(&s->state->held_used[i], 0, __ATOMIC_SEQ_CST);
 	}
-	cr_warn("pool: container %.12s did not take the job: %s; the cold way instead", container,
-		a->error);
-	docker_attach_close(a);
-	pool_dispose(&s->docker, container);
-	pool_replenish();
-	container[0] = '\0';
-	publish_container(s, NULL);
-	return 0;
 }
 
-static void run_job(struct slot *s, struct queue_job *job, int64_t claim_ms)
+/* Off the critical path: the janitor removes it, the pool starts another. */
+static void retire_box(struct slot *s, struct box *b, const char *why)
 {
+	if (b->attached)
+		docker_attach_close(&b->a);
+	b->attached = false;
+	if (b->id[0]) {
+		if (why)
+			cr_info("retiring container %.12s after %d runs: %s", b->id, b->runs, why);
+		pool_dispose(&s->docker, b->id);
+		if (strcmp(b->path, "cold") != 0)
+			pool_replenish();
+	}
+	b->id[0] = '\0';
+	publish_container(s, NULL);
+}
+
+static void retire_held(struct slot *s, struct held *h, const char *why)
+{
+	int i = (int)(h - s->held.h);
+
+	cr_info("retiring container %.12s after %d runs: %s", h->id, h->runs, why);
+	close(h->fd);
+	pool_dispose(&s->docker, h->id);
+	pool_replenish();
+	h->used = false;
+	publish_held(s, i, NULL);
+}
+
+/* Sandbox mode: keep a container that served a clean run for the next one. */
+static void keep_box(struct slot *s, struct box *b, const struct queue_job *job,
+		     const struct pool_key *key)
+{
+	bool evict;
+	struct held *h = held_slot_for(&s->held, &evict);
+	int fd = fcntl((int)b->a.fd, F_DUPFD_CLOEXEC, 3);
+
+	if (fd < 0) {
+		retire_box(s, b, "could not keep its stream");
+		return;
+	}
+	if (evict)
+		retire_held(s, h, "its slot needs the room for another language");
+	memset(h, 0, sizeof(*h));
+	h->used = true;
+	snprintf(h->id, sizeof(h->id), "%s", b->id);
+	snprintf(h->language, sizeof(h->language), "%s", job->language ? job->language : "");
+	h->key = *key;
+	h->fd = fd;
+	h->runs = b->runs + 1;
+	h->created_ms = b->created_ms;
+	h->last_used_ms = cr_monotonic_ms();
+	publish_held(s, (int)(h - s->held.h), h->id);
+	docker_attach_close(&b->a);	/* the curl handle or our first copy */
+	b->attached = false;
+	b->id[0] = '\0';
+	publish_container(s, NULL);
+}
+
+/* Sandbox mode, between claims: retire what is idle, too old or dead. */
+static void sweep_held(struct slot *s, bool all)
+{
+	int64_t now = cr_monotonic_ms();
+
+	for (int i = 0; i < HELD_MAX; i++) {
+		struct held *h = &s->held.h[i];
+		struct pollfd p = { .fd = h->fd, .events = POLLIN };
+		const char *why;
+
+		if (!h->used)
+			continue;
+		if (poll(&p, 1, 0) < 0)
+			p.revents = POLLERR;
+		why = all ? "the slot is stopping"
+			  : held_expired(h, now, s->cfg->sandbox_idle_seconds * 1000LL,
+					 s->cfg->pool_max_age_seconds * 1000LL, p.revents);
+		if (why)
+			retire_held(s, h, why);
+	}
+}
+
+static bool sandbox_mode(const struct slot *s, const struct queue_job *job)
+{
+	const char *iso = job->isolation ? job->isolation : s->cfg->isolation;
+
+	return strcmp(iso, "sandbox") == 0 &&
+	       !__atomic_load_n(&s->board->sandbox_refused, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Find the run's container: one this slot holds (sandbox mode), else a
+ * pre-started one from the pool, else a new one. 0 with b attached, -1 when
+ * not even a new one could be made (why filled).
+ */
+static int acquire(struct slot *s, const struct queue_job *job, const struct pool_key *key,
+		   bool sandbox, struct box *b, char *why, size_t whylen)
+{
+	/*
+	 * A sandbox container serves many submissions: it is labelled with its
+	 * language, like a pool container, not with its first submission.
+	 */
 	struct sandbox_spec spec = {
 		.image = job->image,
 		.worker_id = s->cfg->worker_id,
-		.submission_id = job->id,
+		.submission_id = sandbox ? NULL : job->id,
+		.pool_language = sandbox ? job->language : NULL,
 		.max_memory_mb = job->max_memory_mb,
 		.max_processes = job->max_processes,
 		.cpu_millicores = s->cfg->cpu_limit_millicores,
 	};
+	struct held *h = sandbox ? held_find(&s->held, key) : NULL;
+	struct pool_container pc;
+	char *json;
+	int64_t t0;
+
+	memset(b, 0, sizeof(*b));
+	b->a.fd = -1;
+	if (h) {
+		snprintf(b->id, sizeof(b->id), "%s", h->id);
+		publish_container(s, b->id);
+		publish_held(s, (int)(h - s->held.h), NULL);
+		docker_attach_adopt(&b->a, h->fd, CR_FRAME_MAX_BYTES);
+		b->attached = true;
+		b->path = "held";
+		b->runs = h->runs;
+		b->created_ms = h->created_ms;
+		h->used = false;
+		return 0;
+	}
+	if (pool_take(job->language, key, &pc) == 1) {
+		snprintf(b->id, sizeof(b->id), "%s", pc.id);
+		publish_container(s, b->id);
+		docker_attach_adopt(&b->a, pc.fd, CR_FRAME_MAX_BYTES);
+		b->attached = true;
+		b->path = "pool";
+		b->created_ms = cr_monotonic_ms() - pc.age_ms;
+		return 0;
+	}
+	b->path = "cold";
+	t0 = b->created_ms = cr_monotonic_ms();
+	json = sandbox_create_json(&spec);
+	if (!json) {
+		snprintf(why, whylen, "could not encode the container (limits out of range?)");
+		return -1;
+	}
+	if (docker_create(&s->docker, json, b->id) < 0) {
+		/* with warnings, b->id is set: it is removed by the caller, never started */
+		snprintf(why, whylen, "%s", s->docker.error);
+		goto fail;
+	}
+	publish_container(s, b->id);
+	if (docker_attach_open(&s->docker, b->id, CR_FRAME_MAX_BYTES,
+			       cr_monotonic_ms() + DOCKER_STEP_MS, &b->a) < 0) {
+		snprintf(why, whylen, "%s", b->a.error);
+		goto fail;
+	}
+	b->attached = true;
+	if (docker_start(&s->docker, b->id) < 0) {
+		snprintf(why, whylen, "%s", s->docker.error);
+		goto fail;
+	}
+	free(json);
+	b->docker_ms = cr_monotonic_ms() - t0;
+	return 0;
+fail:
+	free(json);
+	check_docker(s);
+	return -1;
+}
+
+/*
+ * A container to run the job in, with the job frame written to it: 0, or -1
+ * (why filled) when no container could take it. A held or pooled container
+ * that does not take the job (it died) is retired and the next one tried.
+ */
+static int start_run(struct slot *s, const struct queue_job *job, const struct pool_key *key,
+		     bool sandbox, struct box *b, char *why, size_t whylen)
+{
+	for (;;) {
+		struct cr_job fj;
+		uint8_t *frame;
+		size_t frame_len = 0;
+		int r;
+
+		if (acquire(s, job, key, sandbox, b, why, whylen) < 0)
+			return -1;
+		slot_build_job(job, s->cfg->output_limit_bytes, &fj);
+		/* the last allowed run: the runner exits after it, no clean-up */
+		fj.keep = sandbox && b->runs + 1 < s->cfg->sandbox_max_runs;
+		fj.uid = sandbox ? held_uid(b->runs) : SLOT_RUNNER_UID;
+		frame = cr_job_encode(&fj, &frame_len);
+		if (!frame) {
+			snprintf(why, whylen, "could not encode the job (limits out of range?)");
+			return -1;
+		}
+		r = docker_attach_write(&b->a, frame, frame_len, cr_monotonic_ms() + DOCKER_STEP_MS);
+		free(frame);
+		if (r == 0)
+			return 0;
+		if (strcmp(b->path, "cold") == 0) {
+			snprintf(why, whylen, "%s", b->a.error);
+			check_docker(s);
+			return -1;
+		}
+		cr_warn("%s container %.12s did not take the job: %s; trying another", b->path,
+			b->id, b->a.error);
+		retire_box(s, b, NULL);
+	}
+}
+
+/*
+ * Is the stream exactly at the end of the result frame? A runner that is
+ * to serve again has written nothing else; anything more is a confusion
+ * that a fresh container settles.
+ */
+static bool stream_at_rest(const struct docker_attach *a, size_t frame_len)
+{
+	return a->out.len == frame_len && a->dm.hdr_have == 0 && a->dm.remaining == 0 &&
+	       !a->eof;
+}
+
+static void run_job(struct slot *s, struct queue_job *job, int64_t claim_ms)
+{
 	struct verdict_limits lim = {
 		.timeout_seconds = job->timeout_seconds,
 		.compile_timeout_seconds = job->compile_timeout_seconds,
 		.max_memory_mb = job->max_memory_mb,
 		.output_limit_bytes = s->cfg->output_limit_bytes,
 	};
-	struct docker_attach a;
-	struct cr_job frame_job;
+	struct pool_key key;
+	struct box b;
 	struct cr_result res;
 	struct verdict v;
-	char container[DOCKER_ID_MAX + 1] = "";
-	char why[600] = "";
+	struct held *stale;
+	const char *retire = NULL;
+	char why[600] = "", cid[DOCKER_ID_MAX + 1] = "-";
 	char err[256];
-	uint8_t *frame = NULL;
-	char *json = NULL;
-	size_t frame_len = 0, result_len = 0;
-	bool attached = false, have_result = false, pooled = false;
-	int64_t t0 = cr_monotonic_ms(), t_created = 0, t_attached = 0, t_started = 0, t_result = 0;
-	int64_t t_written = 0, t_finished = 0;
+	size_t result_len = 0;
+	bool have_result = false, sandbox = sandbox_mode(s, job);
+	int64_t t0 = cr_monotonic_ms(), t_written, t_result = 0, t_finished = 0;
 	int r;
 
-	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	b.path = "cold";
 	memset(&res, 0, sizeof(res));
+	memset(&key, 0, sizeof(key));
+	snprintf(key.image, sizeof(key.image), "%s", job->image);
+	key.memory_mb = job->max_memory_mb;
+	key.processes = job->max_processes;
+	key.cpu_millicores = s->cfg->cpu_limit_millicores;
 	publish_job(s, job);
 
-	slot_build_job(job, s->cfg->output_limit_bytes, &frame_job);
-	frame = cr_job_encode(&frame_job, &frame_len);
-	json = sandbox_create_json(&spec);
-	if (!frame || !json) {
-		snprintf(why, sizeof(why), "could not encode the job (limits out of range?)");
+	/* The language row changed since that container was made: it retires. */
+	while (job->language && (stale = held_stale_language(&s->held, job->language, &key)))
+		retire_held(s, stale, "its language's row changed");
+	if (!sandbox)
+		for (int i = 0; job->language && i < HELD_MAX; i++)
+			if (s->held.h[i].used && strcmp(s->held.h[i].language, job->language) == 0)
+				retire_held(s, &s->held.h[i], "its language runs in container mode now");
+
+	if (start_run(s, job, &key, sandbox, &b, why, sizeof(why)) < 0)
 		goto give_back;
-	}
-	/* The fast path: no Docker call at all before the job is written. */
-	if (run_pooled(s, job, frame, frame_len, &a, container)) {
-		pooled = attached = true;
-		t_created = t_attached = t_started = cr_monotonic_ms();
-		goto written;
-	}
-	if (docker_create(&s->docker, json, container) < 0) {
-		/* with warnings, container is set: it is removed at out, never started */
-		snprintf(why, sizeof(why), "%s", s->docker.error);
-		check_docker(s);
-		goto give_back;
-	}
-	publish_container(s, container);
-	t_created = cr_monotonic_ms();
-	if (docker_attach_open(&s->docker, container, CR_FRAME_MAX_BYTES,
-			       cr_monotonic_ms() + DOCKER_STEP_MS, &a) < 0) {
-		snprintf(why, sizeof(why), "%s", a.error);
-		check_docker(s);
-		goto give_back;
-	}
-	attached = true;
-	t_attached = cr_monotonic_ms();
-	if (docker_start(&s->docker, container) < 0) {
-		snprintf(why, sizeof(why), "%s", s->docker.error);
-		check_docker(s);
-		goto give_back;
-	}
-	t_started = cr_monotonic_ms();
-	if (docker_attach_write(&a, frame, frame_len, cr_monotonic_ms() + DOCKER_STEP_MS) < 0) {
-		snprintf(why, sizeof(why), "%s", a.error);
-		check_docker(s);
-		goto give_back;
-	}
-written:
 	t_written = cr_monotonic_ms();
-	r = await_result(s, job, &a, &result_len, why, sizeof(why));
+	r = await_result(s, job, &b.a, &result_len, why, sizeof(why));
 	if (r < 0)
 		goto out;
 	if (r == 0) {
@@ -352,7 +527,7 @@ written:
 		goto give_back;
 	}
 	t_result = cr_monotonic_ms();
-	if (cr_result_decode((const uint8_t *)a.out.data, result_len, &res, err, sizeof(err)) < 0) {
+	if (cr_result_decode((const uint8_t *)b.a.out.data, result_len, &res, err, sizeof(err)) < 0) {
 		snprintf(why, sizeof(why), "could not decode the runner's result: %s", err);
 		goto give_back;
 	}
@@ -364,47 +539,51 @@ written:
 	}
 	finish(s, job, &v);
 	t_finished = cr_monotonic_ms();
+	/* After the result is stored: keeping or retiring is off the critical path. */
+	snprintf(cid, sizeof(cid), "%s", b.id);
+	if (sandbox) {
+		retire = held_retire_reason(&res, &v, b.runs + 1, s->cfg->sandbox_max_runs);
+		if (!retire && !stream_at_rest(&b.a, result_len))
+			retire = "the runner wrote more than its result";
+		if (retire)
+			retire_box(s, &b, retire);
+		else
+			keep_box(s, &b, job, &key);
+	}
 	/*
 	 * Where the time goes, for the benchmarks: claim (the UPDATE ... SKIP
-	 * LOCKED), the Docker steps (0 on the pool path), writing the job, the
-	 * runner (job written -> result frame read), and finish (the result
-	 * stored and NOTIFYed in one statement).
+	 * LOCKED), the Docker steps (0 unless cold), writing the job, the runner
+	 * (job written -> result frame read, its clean-up included), and finish
+	 * (the result stored and NOTIFYed in one statement).
 	 */
-	cr_info("finished: status=%s path=%s container=%.12s time_ms=%lld memory_kb=%lld "
-		"claim_ms=%lld create_ms=%lld attach_ms=%lld start_ms=%lld write_ms=%lld "
-		"result_ms=%lld finish_ms=%lld total_ms=%lld", v.status, pooled ? "pool" : "cold",
-		container,
-		(long long)v.time_ms, (long long)v.memory_kb, (long long)claim_ms,
-		(long long)(t_created - t0), (long long)(t_attached - t_created),
-		(long long)(t_started - t_attached), (long long)(t_written - t_started),
-		(long long)(t_result - t_written), (long long)(t_finished - t_result),
-		(long long)(t_finished - t0));
+	cr_info("finished: status=%s path=%s isolation=%s container=%.12s run=%d retire=%s "
+		"time_ms=%lld memory_kb=%lld cleanup_ms=%lld claim_ms=%lld docker_ms=%lld "
+		"write_ms=%lld result_ms=%lld finish_ms=%lld total_ms=%lld",
+		v.status, b.path, sandbox ? "sandbox" : "container", cid,
+		b.runs + 1, sandbox ? (retire ? retire : "-") : "container mode",
+		(long long)v.time_ms, (long long)v.memory_kb, (long long)res.cleanup_ms,
+		(long long)claim_ms, (long long)b.docker_ms,
+		(long long)(t_written - t0 - b.docker_ms), (long long)(t_result - t_written),
+		(long long)(t_finished - t_result), (long long)(t_finished - t0));
 	goto out;
 
 give_back:
-	if (a.err.len)
-		cr_warn("container stderr: %.300s", a.err.data);
+	if (b.a.err.len)
+		cr_warn("container stderr: %.300s", b.a.err.data);
 	cr_warn("could not run the submission: %s", why);
 	give_back(s, job, why);
 	/* a platform failure: do not hurry to fail the next submission the same way */
 	stopsig_wait(-1, RETRY_WAIT_MS);
 out:
-	if (attached)
-		docker_attach_close(&a);
 	/*
 	 * Off the result's critical path: the row is final before we clean up,
 	 * and the janitor removes the container while this slot claims the next.
 	 */
-	if (container[0])
-		pool_dispose(&s->docker, container);
-	if (pooled)
-		pool_replenish();
-	publish_container(s, NULL);
+	if (b.id[0] || b.attached)
+		retire_box(s, &b, NULL);
 	__atomic_store_n(&s->state->busy, 0, __ATOMIC_SEQ_CST);
 	if (have_result)
 		cr_result_free(&res);
-	free(frame);
-	free(json);
 }
 
 int slot_main(const struct cr_config *cfg, int index, struct slot_board *board)
@@ -441,6 +620,7 @@ int slot_main(const struct cr_config *cfg, int index, struct slot_board *board)
 			continue;
 		}
 		drain_notifications(&s);
+		sweep_held(&s, false);
 		t_claim = cr_monotonic_ms();
 		r = queue_claim(&s.db, cfg->worker_id, cfg->lease_seconds, &job);
 		if (r < 0) {
@@ -459,6 +639,7 @@ int slot_main(const struct cr_config *cfg, int index, struct slot_board *board)
 		snprintf(ctx, sizeof(ctx), "slot=%d", index);
 		cr_log_set_context(ctx);
 	}
+	sweep_held(&s, true);
 	cr_info("slot stopped");
 	docker_close(&s.docker);
 	cr_db_close(&s.db);

@@ -3,9 +3,11 @@
  *
  * Each slot owns a PostgreSQL connection (LISTEN cr_submission_queued) and a
  * Docker client. Its loop: claim; if nothing is queued, wait on the database
- * socket for a NOTIFY (or the sweep interval, or a stop request); else build
- * the job frame, create + attach + start a container, write the job, read the
- * result frame (renewing the lease meanwhile), finish, remove the container.
+ * socket for a NOTIFY (or the sweep interval, or a stop request); else find
+ * a container (one it holds from an earlier run in sandbox mode, a
+ * pre-started one from the pool, or a new one), write the job frame, read
+ * the result frame (renewing the lease meanwhile), finish, then keep the
+ * container for the next run (sandbox mode, clean run) or retire it.
  *
  * The supervisor (main.c) forks the slots and shares a struct slot_board with
  * them (MAP_SHARED): one struct slot_state per slot, so that when a slot dies
@@ -23,6 +25,7 @@
 
 #include "worker/docker.h"
 #include "worker/frame.h"
+#include "worker/held.h"
 
 struct cr_config;
 struct queue_job;
@@ -31,18 +34,25 @@ struct queue_job;
 #define SLOT_DEADLINE_MARGIN_MS 10000	/* beyond compile + run limits: a silent runner */
 #define SLOT_STOP_GRACE_MS 10000	/* after SIGTERM, a running job may finish within this */
 
-/* Written by the slot, read by the supervisor after the slot died. */
+/*
+ * Written by the slot, read by the supervisor: which containers the slot
+ * holds (its reaper spares them), and, after the slot died, what to remove
+ * and give back.
+ */
 struct slot_state {
 	int busy;			/* submission/attempts below are valid */
 	int has_container;		/* container below is valid */
 	char submission[37];
 	int attempts;
 	char container[DOCKER_ID_MAX + 1];
+	int held_used[HELD_MAX];	/* held[i] below is valid (sandbox mode) */
+	char held[HELD_MAX][DOCKER_ID_MAX + 1];
 };
 
 /* Shared by the supervisor and every slot (MAP_SHARED). */
 struct slot_board {
 	int docker_down;		/* a slot found dockerd unreachable: ping before claiming */
+	int sandbox_refused;		/* the self-check found a guarantee that cannot hold */
 	struct slot_state slots[];	/* worker_slots of them */
 };
 

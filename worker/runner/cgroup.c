@@ -130,6 +130,20 @@ void cgroup_read(const struct cgroup_mem *cg, struct cgroup_counters *c)
 	}
 }
 
+int64_t cgroup_resident_bytes(const struct cgroup_mem *cg)
+{
+	char buf[8192];
+	int64_t anon, shmem;
+
+	if (cg->version == 0 || read_small(cg->dir, "memory.stat", buf, sizeof buf) < 0)
+		return -1;
+	anon = keyed(buf, cg->version == 1 ? "rss" : "anon");
+	shmem = keyed(buf, "shmem");
+	if (anon < 0 || shmem < 0)
+		return -1;
+	return anon + shmem;
+}
+
 bool cgroup_oom_between(const struct cgroup_counters *before,
 			const struct cgroup_counters *after, bool unexplained_sigkill)
 {

@@ -33,6 +33,15 @@ int cgroup_open(struct cgroup_mem *cg);
 void cgroup_read(const struct cgroup_mem *cg, struct cgroup_counters *c);
 
 /*
+ * Memory that stays charged to the group when no process of a run is left:
+ * anonymous memory plus shmem (tmpfs files, /dev/shm, SysV segments), from
+ * memory.stat (v1 "rss" + "shmem", v2 "anon" + "shmem"). Page cache of the
+ * image's files is left out on purpose: it is reclaimable and holds nothing
+ * a run wrote. -1 when the kernel does not say.
+ */
+int64_t cgroup_resident_bytes(const struct cgroup_mem *cg);
+
+/*
  * True when the memory cgroup recorded an OOM kill between before and after.
  * Without an oom_kill counter (old kernels) a failcnt rise plus the program's
  * SIGKILL that the runner did not send is taken as the OOM kill.

@@ -6,12 +6,14 @@
 #include "worker/runner/runner.h"
 #include "worker/runner/cgroup.h"
 #include "worker/runner/seccomp.h"
+#include "worker/runner/wipe.h"
 #include "worker/frame.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -50,6 +52,7 @@ struct step {
 	bool reaped;
 	bool timeout;
 	bool output_killed;
+	bool left_behind;		/* other processes outlived the main one */
 	int64_t time_ms;
 	int64_t maxrss_kb;
 };
@@ -58,6 +61,8 @@ static const struct cr_job *job;
 static const char *workdir = RUNNER_WORKDIR;
 static int sigfd = -1;
 static bool is_init;
+static struct cgroup_mem cg;
+static int64_t resident_baseline = -1;	/* cgroup_resident_bytes() before any job */
 
 static int64_t now_ms(void)
 {
@@ -118,6 +123,7 @@ static ssize_t read_full(int fd, void *buf, size_t len)
 
 /* ---- the job and the result ---------------------------------------------- */
 
+/* 0 with a frame, 1 at end of input before any byte, -1 on error. */
 static int read_job(uint8_t **doc, size_t *len, char *err, size_t errlen)
 {
 	uint8_t head[4];
@@ -125,6 +131,8 @@ static int read_job(uint8_t **doc, size_t *len, char *err, size_t errlen)
 	int64_t size;
 
 	*doc = NULL;
+	if (n == 0)
+		return 1;
 	if (n != (ssize_t)sizeof head) {
 		snprintf(err, errlen, "no job frame on stdin");
 		return -1;
@@ -422,6 +430,7 @@ static void child_exec(const struct step *st, int in, int out, int err)
 			close(i);
 	if (chdir(workdir) < 0)
 		child_fail("chdir");
+	umask(022);
 	/* Let the OOM killer prefer the program to the runner. */
 	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
@@ -611,7 +620,12 @@ static int run_step(struct step *st, char *err, size_t errlen)
 			reap(st);
 			if (st->reaped && drain_until == 0) {
 				st->time_ms = now_ms() - start;
-				/* The step is over: nothing of it may outlive it. */
+				/*
+				 * The step is over: nothing of it may outlive it. Was
+				 * anything still there (orphans not yet reaped count)?
+				 */
+				if (is_init && !killed && kill(-1, 0) == 0)
+					st->left_behind = true;
 				kill_sandbox();
 				killed = true;
 				drain_until = now_ms() + RUNNER_DRAIN_MS;
@@ -691,6 +705,13 @@ static int setup(char *err, size_t errlen)
 	if (w && *w)
 		workdir = w;
 	is_init = getpid() == 1;
+	/*
+	 * A fixed mmap threshold: large job and output buffers go back to the
+	 * kernel when freed, so that the runner's own memory does not grow
+	 * from job to job and the check after each job (sweep) stays exact.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
 	/* Nobody may ptrace us or read /proc/1/fd; already so after exec as root. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (!is_init && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) {
@@ -709,10 +730,12 @@ static int setup(char *err, size_t errlen)
 		snprintf(err, errlen, "could not create a signalfd: %s", strerror(errno));
 		return -1;
 	}
+	if (cgroup_open(&cg) == 0)
+		resident_baseline = cgroup_resident_bytes(&cg);
 	return 0;
 }
 
-static int compile_step(struct cr_result *res, char *err, size_t errlen)
+static int compile_step(struct cr_result *res, bool *left_behind, char *err, size_t errlen)
 {
 	struct step st = {
 		.cmd = job->compile,
@@ -723,6 +746,7 @@ static int compile_step(struct cr_result *res, char *err, size_t errlen)
 	int rc = run_step(&st, err, errlen);
 
 	take(&res->compile_output, &st.out);
+	*left_behind |= st.left_behind;
 	if (rc < 0)
 		return -1;
 	res->compiled = true;
@@ -732,7 +756,7 @@ static int compile_step(struct cr_result *res, char *err, size_t errlen)
 	return 0;
 }
 
-static int execute_step(struct cr_result *res, char *err, size_t errlen)
+static int execute_step(struct cr_result *res, bool *left_behind, char *err, size_t errlen)
 {
 	struct step st = {
 		.cmd = job->run,
@@ -741,16 +765,15 @@ static int execute_step(struct cr_result *res, char *err, size_t errlen)
 		.out.limit = (size_t)job->output_bytes,
 		.err.limit = (size_t)job->output_bytes,
 	};
-	struct cgroup_mem cg;
 	struct cgroup_counters before, after;
 	int rc;
 
-	cgroup_open(&cg);
 	cgroup_read(&cg, &before);
 	rc = run_step(&st, err, errlen);
 	cgroup_read(&cg, &after);
 	take(&res->out, &st.out);
 	take(&res->err, &st.err);
+	*left_behind |= st.left_behind;
 	if (rc < 0)
 		return -1;
 	res->ran = true;
@@ -766,32 +789,220 @@ static int execute_step(struct cr_result *res, char *err, size_t errlen)
 	return 0;
 }
 
-int main(void)
+/* ---- between two jobs (sandbox mode) ------------------------------------------ */
+
+/* Everything a run can write: tmpfs mounts of the container, all mode 1777. */
+static const char *const wipe_places[] = { NULL /* workdir */, "/tmp", "/dev/shm", "/dev/mqueue" };
+#define NPLACES (sizeof wipe_places / sizeof wipe_places[0])
+
+static const char *place(size_t i)
+{
+	return i == 0 ? workdir : wipe_places[i];
+}
+
+/*
+ * The wipe child: becomes the run's uid and removes everything that uid made
+ * (wipe.h). Writes why it failed to fd and exits 1, or exits 0.
+ */
+static void wipe_child(int fd) __attribute__((noreturn));
+
+static void wipe_child(int fd)
+{
+	uid_t u = (uid_t)job->uid;
+	gid_t g = (gid_t)job->uid;
+	char why[256] = "";
+	int64_t deadline = now_ms() + RUNNER_WIPE_MS;
+	int n;
+
+	if (setgroups(0, NULL) < 0 || setresgid(g, g, g) < 0 || setresuid(u, u, u) < 0) {
+		snprintf(why, sizeof why, "the wipe could not become uid %d", job->uid);
+		goto out;
+	}
+	for (size_t i = 0; i < NPLACES && !why[0]; i++) {
+		int dir = open(place(i), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		char e[200];
+
+		if (dir < 0 || wipe_tree(dir, deadline, e, sizeof e) < 0)
+			snprintf(why, sizeof why, "%s: %s", place(i),
+				 dir < 0 ? strerror(errno) : e);
+		if (dir >= 0)
+			close(dir);
+	}
+	if (!why[0] && (n = wipe_sysv_ipc("/proc/sysvipc", u)) > 0)
+		snprintf(why, sizeof why, "%d SysV IPC objects could not be removed", n);
+out:
+	if (why[0])
+		(void)!write(fd, why, strlen(why));
+	_exit(why[0] ? 1 : 0);
+}
+
+/* Runs the wipe child to its end (bounded); NULL if it emptied everything. */
+static const char *wipe(char *why, size_t whylen)
+{
+	int p[2];
+	pid_t pid;
+	ssize_t n;
+	struct step st = { 0 };
+	int64_t end = now_ms() + RUNNER_WIPE_MS + 1000;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(why, whylen, "no pipe for the wipe: %s", strerror(errno));
+		return why;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		wipe_child(p[1]);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		snprintf(why, whylen, "could not fork the wipe: %s", strerror(errno));
+		return why;
+	}
+	st.pid = pid;
+	while (!st.reaped && now_ms() < end) {
+		struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 50) > 0)
+			drain_sigfd();
+		reap(&st);
+	}
+	if (!st.reaped) {
+		kill(pid, SIGKILL);
+		reap_all(&st);
+		close(p[0]);
+		snprintf(why, whylen, "the wipe did not end in time");
+		return why;
+	}
+	n = read(p[0], why, whylen - 1);
+	close(p[0]);
+	why[n > 0 ? n : 0] = '\0';
+	if (WIFEXITED(st.status) && WEXITSTATUS(st.status) == 0)
+		return NULL;
+	if (!why[0])
+		snprintf(why, whylen, "the wipe failed (status %d)", st.status);
+	return why;
+}
+
+/*
+ * After a job whose container serves the next one: nothing of the run may
+ * be left. Kill until no process but PID 1 is left, empty every writable
+ * place and the IPC namespace as the run's uid, then check all of it here
+ * and that the memory cgroup is back near its baseline. NULL when clean,
+ * else why not (the container is then retired).
+ */
+static const char *sweep(char *why, size_t whylen)
+{
+	int64_t resident;
+	int left;
+
+	if (!is_init) {
+		snprintf(why, whylen, "sandbox mode needs the runner as PID 1");
+		return why;
+	}
+	reap_all(NULL);
+	if (kill(-1, 0) == 0 || errno != ESRCH) {
+		snprintf(why, whylen, "processes are left");
+		return why;
+	}
+	if (wipe(why, whylen))
+		return why;
+	for (size_t i = 0; i < NPLACES; i++)
+		if (!wipe_dir_empty(place(i))) {
+			snprintf(why, whylen, "%s is not empty", place(i));
+			return why;
+		}
+	left = wipe_sysv_count("/proc/sysvipc");
+	if (left != 0) {
+		snprintf(why, whylen, left < 0 ? "SysV IPC cannot be checked"
+					       : "SysV IPC objects are left");
+		return why;
+	}
+	malloc_trim(0);
+	resident = cgroup_resident_bytes(&cg);
+	if (resident < 0 || resident_baseline < 0) {
+		snprintf(why, whylen, "the memory cgroup cannot be read");
+		return why;
+	}
+	if (resident > resident_baseline + RUNNER_MEMORY_SLACK) {
+		snprintf(why, whylen, "memory %lld KiB above its baseline",
+			 (long long)((resident - resident_baseline) / 1024));
+		return why;
+	}
+	return NULL;
+}
+
+/* Why a job that ended this way retires its container, or NULL. */
+static const char *unclean_end(const struct cr_result *res, bool runner_failed, bool left_behind)
+{
+	if (runner_failed)
+		return "runner error";
+	if (res->compile_timeout || res->timeout)
+		return "timeout";
+	if (res->oom)
+		return "memory limit";
+	if (res->output_killed)
+		return "output limit";
+	if (res->compile_signal || res->signal)
+		return "killed by a signal";
+	if (left_behind)
+		return "processes outlived the program";
+	return NULL;
+}
+
+/* Runs one decoded job into res; false when the runner itself failed (err). */
+static bool run_job(struct cr_result *res, bool *left_behind, char *err, size_t errlen)
+{
+	if (write_files(err, errlen) < 0)
+		return false;
+	if (job->compile) {
+		if (compile_step(res, left_behind, err, errlen) < 0)
+			return false;
+		if (res->compile_exit != 0 || res->compile_signal != 0 || res->compile_timeout)
+			return true;
+	}
+	return execute_step(res, left_behind, err, errlen) == 0;
+}
+
+/*
+ * One job frame in, one result frame out. Returns 1 when the runner is clean
+ * and waits for another job, 0 when it must exit, -1 when even the result
+ * could not be written.
+ */
+static int serve_one(bool first)
 {
 	struct cr_job j;
 	struct cr_result res = { .exit_code = -1, .compile_exit = -1 };
-	char err[512] = "";
+	char err[512] = "", why[300];
+	const char *dirty = NULL;
 	uint8_t *doc = NULL;
 	size_t len = 0;
-	int ok = 0;
+	bool ok = false, left_behind = false;
+	int64_t t0;
+	int r;
 
 	memset(&j, 0, sizeof j);
-	if (setup(err, sizeof err) < 0 || read_job(&doc, &len, err, sizeof err) < 0)
-		goto done;
-	if (cr_job_decode(doc, len, &j, err, sizeof err) < 0)
+	r = read_job(&doc, &len, err, sizeof err);
+	if (r == 1 && !first)
+		return 0;	/* the worker closed the stream: done */
+	if (r == 1)
+		snprintf(err, sizeof err, "no job frame on stdin");
+	if (r != 0 || cr_job_decode(doc, len, &j, err, sizeof err) < 0)
 		goto done;
 	job = &j;
-	if (write_files(err, sizeof err) < 0)
-		goto done;
-	if (job->compile) {
-		if (compile_step(&res, err, sizeof err) < 0)
-			goto done;
-		if (res.compile_exit != 0 || res.compile_signal != 0 || res.compile_timeout)
-			goto done;
+	ok = run_job(&res, &left_behind, err, sizeof err);
+	if (j.keep) {
+		t0 = now_ms();
+		dirty = unclean_end(&res, !ok, left_behind);
+		if (!dirty)
+			dirty = sweep(why, sizeof why);
+		res.clean = dirty == NULL;
+		if (dirty && dirty != why)
+			snprintf(why, sizeof why, "%s", dirty);
+		res.dirty = dirty ? why : NULL;
+		res.cleanup_ms = now_ms() - t0;
 	}
-	if (execute_step(&res, err, sizeof err) < 0)
-		goto done;
-	ok = 1;
 done:
 	if (!ok && err[0] == '\0' && !res.compiled)
 		snprintf(err, sizeof err, "unknown failure");
@@ -800,9 +1011,30 @@ done:
 		res.error = err;
 	}
 	free(doc);
-	ok = send_result(&res) == 0;
+	r = send_result(&res) == 0 ? (res.clean ? 1 : 0) : -1;
 	res.error = NULL;
+	res.dirty = NULL;
 	cr_result_free(&res);
 	cr_job_free(&j);
-	return ok ? 0 : 1;
+	job = NULL;
+	return r;
+}
+
+int main(void)
+{
+	char err[512] = "";
+	int r;
+
+	if (setup(err, sizeof err) < 0) {
+		struct cr_result res = { .exit_code = -1, .compile_exit = -1, .error = err };
+
+		say("%s", err);
+		return send_result(&res) == 0 ? 0 : 1;
+	}
+	for (bool first = true;; first = false) {
+		r = serve_one(first);
+		if (r <= 0)
+			break;
+	}
+	return r < 0 ? 1 : 0;
 }

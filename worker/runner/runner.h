@@ -39,5 +39,9 @@
 #define RUNNER_DRAIN_MS 2000
 /* Bound on reaping everything after a step. */
 #define RUNNER_REAP_MS 5000
+/* Sandbox mode: bound on emptying the writable places after a job. */
+#define RUNNER_WIPE_MS 5000
+/* Sandbox mode: resident memory (anon + shmem) allowed above the first baseline. */
+#define RUNNER_MEMORY_SLACK (8LL * 1024 * 1024)
 
 #endif
