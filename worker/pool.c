@@ -397,6 +397,19 @@ int pool_take(const char *language, const struct pool_key *want, struct pool_con
 	}
 }
 
+bool pool_key_current(const char *language, const struct pool_key *key)
+{
+	struct pool_entry *e;
+	struct pool_key cur;
+
+	if (!P.on || !language || !(e = find_entry(language)))
+		return true;
+	if (!LOAD(e->active))
+		return false;
+	read_key(e, &cur);
+	return pool_key_matches(&cur, key);
+}
+
 void pool_replenish(void)
 {
 	if (P.on)

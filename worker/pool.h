@@ -99,6 +99,14 @@ void pool_replenish(void);
 /* Remove a container off the critical path (the janitor), else here and now. */
 void pool_dispose(struct docker *d, const char *id);
 
+/*
+ * Does key still match the language's row, as filler 0 last read it (each
+ * sweep interval)? false when the row's key differs or the language is no
+ * longer active; true when the pool does not know (it is off, or has not
+ * read the rows yet): then the next submission's own snapshot decides.
+ */
+bool pool_key_current(const char *language, const struct pool_key *key);
+
 /* Is the pool on (pool_size > 0 and set up)? */
 bool pool_enabled(void);
 

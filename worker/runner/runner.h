@@ -2,7 +2,7 @@
  * coderank-runner: the entry point (PID 1) of every execution container.
  *
  * Theory of operation. The runner starts as root with only CAP_SETUID,
- * CAP_SETGID and CAP_KILL, reads one job frame (worker/frame.h) from stdin,
+ * CAP_SETGID and CAP_KILL, reads a job frame (worker/frame.h) from stdin,
  * writes the job's files into /work and runs the compile step (if any) and the
  * run step, each as `/bin/sh -c <command>` in a child that drops to the job's
  * uid/gid (no supplementary groups, no capabilities, no-new-privs) in a new
@@ -22,8 +22,26 @@
  * userns-remap run their sandbox as host uid 10000 too).
  * The run step's OOM verdict comes from the memory cgroup's oom_kill counter
  * (cgroup.h), its peak memory from the rusage of the processes it reaped.
- * Finally one result frame goes to stdout and the runner exits 0; exit status
- * 1 means not even an error result could be written.
+ * Then the result frame goes to stdout.
+ *
+ * Sandbox mode (the job's keep flag): the runner serves job after job on the
+ * same stdin. After each job and before its result, it makes sure nothing of
+ * the run is left (sweep(): kill until kill(-1, 0) says ESRCH, a child as the
+ * run's uid empties /work, /tmp, /dev/shm and /dev/mqueue and removes the
+ * uid's SysV IPC objects (wipe.h), then the runner checks all of it and the
+ * memory cgroup's baseline) and says in the result whether it is clean. The
+ * next job comes with the next uid of a rotating range. After a job that did
+ * not end cleanly (time-out, OOM, output kill, signal, a process left, any
+ * check failed) the runner writes the result and exits: it never serves
+ * again, whatever the worker does.
+ *
+ * Compiling once for many runs (test cases) fits these pieces as they are:
+ * compile as one uid into /work, leave the artefacts readable and not
+ * writable by others, then run each case as a fresh uid with a sweep of
+ * every place but /work between cases, and the full sweep at the end.
+ *
+ * Exit status 0: the worker closed stdin between jobs, or an unclean job's
+ * result was written; 1 means not even an error result could be written.
  */
 #ifndef CR_RUNNER_H
 #define CR_RUNNER_H
