@@ -313,6 +313,9 @@ static void keep_box(struct slot *s, struct box *b, const struct queue_job *job,
 	b->attached = false;
 	b->id[0] = '\0';
 	publish_container(s, NULL);
+	/* the pool keeps one ready for this slot's next new language or retirement */
+	if (strcmp(b->path, "pool") == 0)
+		pool_replenish();
 }
 
 /* Sandbox mode, between claims: retire what is idle, too old or dead. */
@@ -558,7 +561,7 @@ static void run_job(struct slot *s, struct queue_job *job, int64_t claim_ms)
 	 * (job written -> result frame read, its clean-up included), and finish
 	 * (the result stored and NOTIFYed in one statement).
 	 */
-	cr_info("finished: status=%s path=%s isolation=%s container=%.12s run=%d retire=%s "
+	cr_info("finished: status=%s path=%s isolation=%s container=%.12s run=%d retire=\"%s\" "
 		"time_ms=%lld memory_kb=%lld cleanup_ms=%lld claim_ms=%lld docker_ms=%lld "
 		"write_ms=%lld result_ms=%lld finish_ms=%lld total_ms=%lld",
 		v.status, b.path, sandbox ? "sandbox" : "container", cid,

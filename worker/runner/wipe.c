@@ -57,11 +57,11 @@ static int remove_entry(int dir, const char *name)
 
 int wipe_tree(int dirfd, int64_t deadline_ms, char *err, size_t errlen)
 {
-	struct stat top;
-	int cur = dup(dirfd);
+	/* a fresh open, not dup(): a dup would share the reading position */
+	int cur = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	long depth = 0;
 
-	if (cur < 0 || fstat(dirfd, &top) < 0) {
+	if (cur < 0) {
 		snprintf(err, errlen, "cannot open the directory: %s", strerror(errno));
 		if (cur >= 0)
 			close(cur);
@@ -75,7 +75,7 @@ int wipe_tree(int dirfd, int64_t deadline_ms, char *err, size_t errlen)
 	 * read once per child directory it had.
 	 */
 	for (;;) {
-		int fd = dup(cur);
+		int fd = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 		struct dirent *e;
 		int down = -1;
@@ -235,6 +235,10 @@ static int ipc_scan(const char *dir, enum ipc_kind kind, long uid)
 	id_col = column(line, ipc_tables[kind].id_col);
 	uid_col = column(line, "uid");
 	cuid_col = column(line, "cuid");
+	if (id_col < 0 || uid_col < 0 || cuid_col < 0) {
+		fclose(f);
+		return -1;	/* not the kernel's format: touch nothing */
+	}
 	while (fgets(line, sizeof line, f)) {
 		long id = field(line, id_col);
 
@@ -245,7 +249,7 @@ static int ipc_scan(const char *dir, enum ipc_kind kind, long uid)
 		n++;
 	}
 	fclose(f);
-	return id_col < 0 ? -1 : n;
+	return n;
 }
 
 int wipe_sysv_ipc(const char *dir, uid_t uid)

@@ -3,11 +3,15 @@
 
 #include "t/unit/cu.h"
 
+void cgroup_suite(void);
 void docker_suite(void);
 void frame_suite(void);
+void held_suite(void);
+void hostcheck_suite(void);
 void pool_suite(void);
 void sandbox_suite(void);
 void verdict_suite(void);
+void wipe_suite(void);
 
 int main(void)
 {
@@ -18,5 +22,9 @@ int main(void)
 	sandbox_suite();
 	verdict_suite();
 	pool_suite();
+	held_suite();
+	hostcheck_suite();
+	cgroup_suite();
+	wipe_suite();
 	return cr_run_tests();
 }

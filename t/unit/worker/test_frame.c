@@ -393,6 +393,195 @@ static void test_encode_refuses(void)
 	CU_ASSERT_PTR_NULL(cr_job_encode(&j, &len));
 }
 
+/* ---- sandbox mode fields: job "keep", result "clean", "dirty", "cleanup_ms" */
+
+static void test_job_keep(void)
+{
+	struct cr_job j = sample_job(), d;
+	char err[256];
+	size_t len;
+	uint8_t *doc;
+
+	for (int keep = 0; keep <= 1; keep++) {
+		j.keep = keep;
+		doc = cr_job_encode(&j, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+		CU_ASSERT_EQUAL_FATAL(cr_job_decode(doc, len, &d, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(d.keep, (bool)keep);
+		cr_job_free(&d);
+		free(doc);
+	}
+}
+
+/* The sample job's raw document plus one "keep" field made by add (none: absent). */
+static int decode_with_keep(void (*add)(bson_t *), bool *keep)
+{
+	struct bad_case none = { "none", NULL, M_NONE, NULL, 0 };
+	bson_t *b = job_doc(&none);
+	struct cr_job j;
+	char err[256];
+	int rc;
+
+	if (add)
+		add(b);
+	rc = cr_job_decode(bson_get_data(b), b->len, &j, err, sizeof err);
+	*keep = j.keep;
+	cr_job_free(&j);
+	bson_destroy(b);
+	return rc;
+}
+
+static void keep_true(bson_t *b) { BSON_APPEND_BOOL(b, "keep", true); }
+static void keep_false(bson_t *b) { BSON_APPEND_BOOL(b, "keep", false); }
+static void keep_int(bson_t *b) { BSON_APPEND_INT32(b, "keep", 1); }
+static void keep_str(bson_t *b) { BSON_APPEND_UTF8(b, "keep", "true"); }
+static void keep_null(bson_t *b) { BSON_APPEND_NULL(b, "keep"); }
+static void keep_twice(bson_t *b) { keep_false(b); keep_true(b); }
+
+static void test_job_keep_raw(void)
+{
+	static const struct {
+		const char *what;
+		void (*add)(bson_t *);
+		int rc;
+		bool keep;
+	} rows[] = {
+		{ "absent: an old worker, the runner exits after one job", NULL, 0, false },
+		{ "true", keep_true, 0, true },
+		{ "false", keep_false, 0, false },
+		{ "an integer", keep_int, -1, false },
+		{ "a string", keep_str, -1, false },
+		{ "null", keep_null, -1, false },
+		{ "twice", keep_twice, -1, false },
+	};
+
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		bool keep = !rows[i].keep;
+		int rc = decode_with_keep(rows[i].add, &keep);
+
+		if (rc != rows[i].rc || keep != rows[i].keep)
+			fprintf(stderr, "\n  keep \"%s\": rc=%d keep=%d\n", rows[i].what, rc, keep);
+		CU_ASSERT_EQUAL(rc, rows[i].rc);
+		/* a refused job is zeroed: never a stray keep = true */
+		CU_ASSERT_EQUAL(keep, rows[i].keep);
+	}
+}
+
+static void test_result_sandbox_fields(void)
+{
+	struct cr_result r = { .ran = true, .clean = true, .cleanup_ms = 37 }, d;
+	char err[256];
+	size_t len;
+	uint8_t *doc;
+
+	/* clean: no reason travels */
+	doc = cr_result_encode(&r, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	CU_ASSERT_EQUAL_FATAL(cr_result_decode(doc, len, &d, err, sizeof err), 0);
+	CU_ASSERT_TRUE(d.clean);
+	CU_ASSERT_PTR_NULL(d.dirty);
+	CU_ASSERT_EQUAL(d.cleanup_ms, 37);
+	cr_result_free(&d);
+	free(doc);
+	/* dirty: the reason round-trips, UTF-8 included */
+	r.clean = false;
+	r.dirty = (char *)"2 files left in /tmp: \xc3\xa9t\xc3\xa9";
+	r.cleanup_ms = INT64_MAX;
+	doc = cr_result_encode(&r, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	CU_ASSERT_EQUAL_FATAL(cr_result_decode(doc, len, &d, err, sizeof err), 0);
+	CU_ASSERT_FALSE(d.clean);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d.dirty);
+	CU_ASSERT_STRING_EQUAL(d.dirty, r.dirty);
+	CU_ASSERT_EQUAL(d.cleanup_ms, INT64_MAX);
+	cr_result_free(&d);
+	CU_ASSERT_PTR_NULL(d.dirty);	/* freed and cleared */
+	free(doc);
+}
+
+/* A result of {v: 1} plus one field made by add. */
+static int decode_result_with(void (*add)(bson_t *), struct cr_result *r)
+{
+	bson_t *b = bson_new();
+	char err[256];
+	int rc;
+
+	BSON_APPEND_INT32(b, "v", 1);
+	add(b);
+	rc = cr_result_decode(bson_get_data(b), b->len, r, err, sizeof err);
+	bson_destroy(b);
+	return rc;
+}
+
+static void clean_int(bson_t *b) { BSON_APPEND_INT32(b, "clean", 1); }
+static void clean_twice(bson_t *b) { BSON_APPEND_BOOL(b, "clean", true); BSON_APPEND_BOOL(b, "clean", true); }
+static void dirty_bin(bson_t *b)
+{
+	bson_append_binary(b, "dirty", -1, BSON_SUBTYPE_BINARY, (const uint8_t *)"x", 1);
+}
+static void dirty_bad_utf8(bson_t *b) { bson_append_utf8(b, "dirty", -1, "a\xff", 2); }
+static void dirty_nul(bson_t *b) { bson_append_utf8(b, "dirty", -1, "a\0b", 3); }
+static void dirty_long(bson_t *b)
+{
+	char s[1026];
+
+	memset(s, 'x', sizeof s - 1);
+	s[sizeof s - 1] = '\0';
+	BSON_APPEND_UTF8(b, "dirty", s);
+}
+static void dirty_max(bson_t *b)
+{
+	char s[1025];
+
+	memset(s, 'x', sizeof s - 1);
+	s[sizeof s - 1] = '\0';
+	BSON_APPEND_UTF8(b, "dirty", s);
+}
+static void cleanup_negative(bson_t *b) { BSON_APPEND_INT64(b, "cleanup_ms", -1); }
+static void cleanup_int32(bson_t *b) { BSON_APPEND_INT32(b, "cleanup_ms", 12); }
+static void cleanup_zero(bson_t *b) { BSON_APPEND_INT64(b, "cleanup_ms", 0); }
+static void cleanup_double(bson_t *b) { BSON_APPEND_DOUBLE(b, "cleanup_ms", 1.5); }
+static void cleanup_str(bson_t *b) { BSON_APPEND_UTF8(b, "cleanup_ms", "12"); }
+
+static void test_result_sandbox_raw(void)
+{
+	static const struct {
+		const char *what;
+		void (*add)(bson_t *);
+		int rc;
+	} rows[] = {
+		{ "clean an integer", clean_int, -1 },
+		{ "clean twice", clean_twice, -1 },
+		{ "dirty binary", dirty_bin, -1 },
+		{ "dirty invalid UTF-8", dirty_bad_utf8, -1 },
+		{ "dirty with a NUL", dirty_nul, -1 },
+		{ "dirty over 1024 bytes", dirty_long, -1 },
+		{ "dirty of 1024 bytes", dirty_max, 0 },
+		{ "cleanup_ms negative", cleanup_negative, -1 },
+		{ "cleanup_ms a double", cleanup_double, -1 },
+		{ "cleanup_ms a string", cleanup_str, -1 },
+		{ "cleanup_ms int32", cleanup_int32, 0 },
+		{ "cleanup_ms zero", cleanup_zero, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct cr_result r;
+		int rc = decode_result_with(rows[i].add, &r);
+
+		if (rc != rows[i].rc)
+			fprintf(stderr, "\n  result \"%s\": rc=%d\n", rows[i].what, rc);
+		CU_ASSERT_EQUAL(rc, rows[i].rc);
+		if (rc == 0 && rows[i].add == cleanup_int32)
+			CU_ASSERT_EQUAL(r.cleanup_ms, 12);
+		if (rc == 0 && rows[i].add == dirty_max)
+			CU_ASSERT_EQUAL(r.dirty ? strlen(r.dirty) : 0, 1024);
+		/* an old runner's result: not clean, so the worker retires it */
+		if (rc == 0)
+			CU_ASSERT_FALSE(r.clean);
+		cr_result_free(&r);
+	}
+}
+
 void frame_suite(void)
 {
 	static const struct cr_test tests[] = {
@@ -405,6 +594,10 @@ void frame_suite(void)
 		{ "malformed bytes", test_malformed_bytes },
 		{ "invalid utf-8 strings", test_invalid_utf8_string },
 		{ "encoder refuses bad jobs", test_encode_refuses },
+		{ "job keep round trip", test_job_keep },
+		{ "job keep raw", test_job_keep_raw },
+		{ "result clean, dirty, cleanup_ms", test_result_sandbox_fields },
+		{ "result sandbox fields raw", test_result_sandbox_raw },
 		{ NULL, NULL },
 	};
 
