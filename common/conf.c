@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -31,7 +32,7 @@
 #define DEFAULT_PATH "/etc/coderank/coderank.conf"
 #define MAX_FILE_BYTES (1024 * 1024)
 
-enum kind { K_STR, K_INT, K_SIZE };
+enum kind { K_STR, K_INT, K_SIZE, K_NETS };
 
 struct key {
 	const char *name;
@@ -43,6 +44,7 @@ struct key {
 #define STR(f) { #f, K_STR, offsetof(struct cr_config, f), 0, 0 }
 #define INT(f, lo, hi) { #f, K_INT, offsetof(struct cr_config, f), lo, hi }
 #define SIZE(f, lo, hi) { #f, K_SIZE, offsetof(struct cr_config, f), lo, hi }
+#define NETS(f) { #f, K_NETS, offsetof(struct cr_config, f), 0, 0 }
 
 static const struct key keys[] = {
 	STR(database_url),
@@ -58,11 +60,18 @@ static const struct key keys[] = {
 	SIZE(max_input_bytes, 0, 1024LL * 1024 * 1024),
 	INT(login_max_failures, 0, 1000000),
 	INT(login_window_seconds, 1, 86400),
+	INT(login_pair_max_failures, 0, 1000000),
+	INT(login_address_max_failures, 0, 1000000),
+	INT(login_slow_seconds, 1, 60),
+	NETS(api_allow),
+	NETS(metrics_allow),
+	STR(metrics_token),
 	INT(worker_slots, 1, 1024),
 	STR(worker_id),
 	STR(docker_socket),
 	SIZE(output_limit_bytes, 1, 1024LL * 1024 * 1024),
 	INT(max_attempts, 1, 100),
+	INT(max_platform_failures, 1, 100),
 	INT(lease_seconds, 5, 86400),
 	INT(sweep_interval_seconds, 1, 3600),
 	INT(cpu_limit_millicores, 10, 1024 * 1000),
@@ -79,6 +88,11 @@ static const struct key keys[] = {
 static char **str_field(struct cr_config *cfg, const struct key *k)
 {
 	return (char **)(void *)((char *)cfg + k->offset);
+}
+
+static struct cr_netlist *nets_field(struct cr_config *cfg, const struct key *k)
+{
+	return (struct cr_netlist *)(void *)((char *)cfg + k->offset);
 }
 
 static void set_str(char **field, const char *value)
@@ -103,6 +117,11 @@ void cr_config_defaults(struct cr_config *cfg)
 	cfg->max_input_bytes = 1024 * 1024;
 	cfg->login_max_failures = 10;
 	cfg->login_window_seconds = 900;
+	cfg->login_pair_max_failures = 5;
+	cfg->login_address_max_failures = 100;
+	cfg->login_slow_seconds = 5;
+	cr_netlist_parse(CR_LOOPBACK, &cfg->api_allow, NULL, 0);
+	cr_netlist_parse(CR_METRICS_ALLOW, &cfg->metrics_allow, NULL, 0);
 	cfg->worker_slots = 2;
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "%s", "localhost");
@@ -111,6 +130,7 @@ void cr_config_defaults(struct cr_config *cfg)
 	cfg->docker_socket = cr_xstrdup("/var/run/docker.sock");
 	cfg->output_limit_bytes = 65536;
 	cfg->max_attempts = 3;
+	cfg->max_platform_failures = 5;
 	cfg->lease_seconds = 30;
 	cfg->sweep_interval_seconds = 5;
 	cfg->cpu_limit_millicores = 1000;
@@ -130,6 +150,8 @@ void cr_config_free(struct cr_config *cfg)
 	for (const struct key *k = keys; k->name; k++)
 		if (k->kind == K_STR)
 			set_str(str_field(cfg, k), NULL);
+		else if (k->kind == K_NETS)
+			cr_netlist_free(nets_field(cfg, k));
 }
 
 static const struct key *find_key(const char *name)
@@ -158,6 +180,7 @@ int cr_config_set(struct cr_config *cfg, const char *key, const char *value,
 		  char *err, size_t errlen)
 {
 	const struct key *k = find_key(key);
+	char why[160];
 	long long v;
 
 	if (!k) {
@@ -188,6 +211,12 @@ int cr_config_set(struct cr_config *cfg, const char *key, const char *value,
 			*(int *)(void *)((char *)cfg + k->offset) = (int)v;
 		else
 			*(size_t *)(void *)((char *)cfg + k->offset) = (size_t)v;
+		return 0;
+	case K_NETS:
+		if (cr_netlist_parse(value, nets_field(cfg, k), why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "invalid value for \"%s\": %s", key, why);
+			return -1;
+		}
 		return 0;
 	}
 	return -1;
@@ -389,7 +418,15 @@ int cr_config_check_api(const struct cr_config *cfg, char *err, size_t errlen)
 			 "generate one with `openssl rand -hex 32`", CR_JWT_KEY_MIN);
 		return -1;
 	}
-	return 0;
+	/* Unset (or empty) is fine: then only metrics_allow opens /metrics. */
+	if (cfg->metrics_token && *cfg->metrics_token &&
+	    strlen(cfg->metrics_token) < CR_METRICS_TOKEN_MIN) {
+		snprintf(err, errlen, "metrics_token is too short: it must be at least %d "
+			 "bytes so that it cannot be guessed; generate one with "
+			 "`openssl rand -hex 32`", CR_METRICS_TOKEN_MIN);
+		return -1;
+	}
+	return cr_config_check_limits(cfg, &cr_limits, err, errlen);
 }
 
 int cr_config_check_worker(const struct cr_config *cfg, char *err, size_t errlen)
@@ -420,7 +457,101 @@ int cr_config_check_worker(const struct cr_config *cfg, char *err, size_t errlen
 			 "could never hold its minimum", cfg->pool_max, cfg->pool_size);
 		return -1;
 	}
+	return cr_config_check_limits(cfg, &cr_limits, err, errlen);
+}
+
+const struct cr_limits cr_limits = {
+	.frame_bytes = CR_LIMIT_FRAME_BYTES,
+	.runner_output_bytes = CR_LIMIT_RUNNER_OUTPUT_BYTES,
+	.frame_reserve_bytes = CR_LIMIT_FRAME_RESERVE_BYTES,
+	.proxy_read_seconds = CR_LIMIT_NGINX_READ_SECONDS,
+	.answer_seconds = CR_LIMIT_ANSWER_SECONDS,
+};
+
+/* The longest ?wait=true hold that still lets the API answer before nginx. */
+static int wait_max_seconds(const struct cr_limits *lim)
+{
+	return lim->proxy_read_seconds - lim->answer_seconds;
+}
+
+/* What the worker stores must be what the runner and the result frame carry. */
+static int check_output(const struct cr_config *cfg, const struct cr_limits *lim,
+			char *err, size_t errlen)
+{
+	unsigned long long out = cfg->output_limit_bytes;
+	unsigned long long room = lim->frame_bytes - lim->frame_reserve_bytes;
+
+	if (out > lim->runner_output_bytes) {
+		snprintf(err, errlen, "output_limit_bytes (%llu) is above the runner's cap "
+			 "per output stream (JOB_MAX_OUTPUT_BYTES, %zu bytes): the runner "
+			 "would refuse every job, each retried until it ends internal_error; "
+			 "set output_limit_bytes to at most %zu", out,
+			 lim->runner_output_bytes, lim->runner_output_bytes);
+		return -1;
+	}
+	/* stdout, stderr and the compiler's output share one result frame */
+	if (3 * out > room) {
+		snprintf(err, errlen, "output_limit_bytes (%llu): stdout, stderr and the "
+			 "compiler's output at that cap, plus %zu bytes for the rest, do not "
+			 "fit the result frame (CR_FRAME_MAX_BYTES, %zu bytes); set "
+			 "output_limit_bytes to at most %llu", out, lim->frame_reserve_bytes,
+			 lim->frame_bytes, room / 3);
+		return -1;
+	}
 	return 0;
+}
+
+/* A submission the API accepts must fit the job frame the worker writes. */
+static int check_submission(const struct cr_config *cfg, const struct cr_limits *lim,
+			    char *err, size_t errlen)
+{
+	unsigned long long room = lim->frame_bytes - lim->frame_reserve_bytes;
+
+	if ((unsigned long long)cfg->max_source_bytes + cfg->max_input_bytes > room) {
+		snprintf(err, errlen, "max_source_bytes (%zu) plus max_input_bytes (%zu), plus "
+			 "%zu bytes for the rest, do not fit the job frame (CR_FRAME_MAX_BYTES, "
+			 "%zu bytes): such a submission would be accepted and never run; "
+			 "their sum must be at most %llu", cfg->max_source_bytes,
+			 cfg->max_input_bytes, lim->frame_reserve_bytes, lim->frame_bytes, room);
+		return -1;
+	}
+	if (cfg->max_body_bytes > lim->frame_bytes) {
+		snprintf(err, errlen, "max_body_bytes (%zu) is above the job frame "
+			 "(CR_FRAME_MAX_BYTES, %zu bytes) that the source and input it carries "
+			 "must fit: set max_body_bytes to at most %zu", cfg->max_body_bytes,
+			 lim->frame_bytes, lim->frame_bytes);
+		return -1;
+	}
+	return 0;
+}
+
+int cr_config_check_limits(const struct cr_config *cfg, const struct cr_limits *lim,
+			   char *err, size_t errlen)
+{
+	if (check_output(cfg, lim, err, errlen) < 0 ||
+	    check_submission(cfg, lim, err, errlen) < 0)
+		return -1;
+	/* the shortest time limit a language may have is 1 s (language_configs) */
+	if (cfg->api_max_waiters > 0 &&
+	    cfg->api_wait_margin_seconds + 1 > wait_max_seconds(lim)) {
+		snprintf(err, errlen, "api_wait_margin_seconds (%d) leaves no time for the "
+			 "program: the API holds a ?wait=true request at most %d s so that it "
+			 "answers before nginx's fastcgi_read_timeout (%d s, "
+			 "nginx/coderank.conf.in) ends it; set api_wait_margin_seconds below %d",
+			 cfg->api_wait_margin_seconds, wait_max_seconds(lim),
+			 lim->proxy_read_seconds, wait_max_seconds(lim));
+		return -1;
+	}
+	return 0;
+}
+
+int cr_config_wait_seconds(const struct cr_config *cfg, int timeout_seconds)
+{
+	int max = wait_max_seconds(&cr_limits);
+
+	/* both are bounded (time limits by language_configs): no overflow */
+	return timeout_seconds + cfg->api_wait_margin_seconds < max ?
+	       timeout_seconds + cfg->api_wait_margin_seconds : max;
 }
 
 int cr_config_args(int argc, char **argv, void (*usage)(FILE *), const char **path)
@@ -446,4 +577,146 @@ int cr_config_args(int argc, char **argv, void (*usage)(FILE *), const char **pa
 		return 2;
 	}
 	return -1;
+}
+
+/*
+ * ---- address allow-lists -------------------------------------------------------
+ * Parsed once, at load; matched per connection (api_allow) and per /metrics
+ * request (metrics_allow). Addresses are not secret: a bad entry is quoted.
+ */
+
+#define NET_SEPS " \t,"
+#define NET_ENTRY_MAX 64	/* the longest IPv6 text (45) and "/128" */
+
+static void v4_mapped(unsigned char out[16], const void *in_addr)
+{
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	memcpy(out + 12, in_addr, 4);
+}
+
+/* Does net cover addr? The first net->bits bits are equal. */
+static bool net_contains(const struct cr_net *net, const unsigned char *addr)
+{
+	int full = net->bits / 8, rest = net->bits % 8;
+
+	if (memcmp(net->addr, addr, (size_t)full) != 0)
+		return false;
+	return rest == 0 || ((net->addr[full] ^ addr[full]) & (0xff00 >> rest) & 0xff) == 0;
+}
+
+/* 10.1.2.3/8 is more likely a typo than a way to write 10.0.0.0/8. */
+static bool host_bits_clear(const struct cr_net *net)
+{
+	int full = net->bits / 8, rest = net->bits % 8;
+
+	for (int i = full; i < 16; i++) {
+		unsigned keep = i == full ? (0xff00u >> rest) & 0xff : 0;
+		if (net->addr[i] & ~keep)
+			return false;
+	}
+	return true;
+}
+
+/* One entry, written in s (cut at '/'); NULL, or why it is refused. */
+static const char *parse_net(char *s, struct cr_net *net)
+{
+	char *slash = strchr(s, '/');
+	struct in_addr a4;
+	int bits, max = 128;
+
+	if (slash)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, s, &a4) == 1) {
+		v4_mapped(net->addr, &a4);
+		max = 32;
+	} else if (inet_pton(AF_INET6, s, net->addr) != 1) {
+		return "not an IPv4 or IPv6 address";
+	}
+	bits = max;
+	if (slash) {
+		size_t n = strlen(slash);
+
+		if (n == 0 || n > 3 || strspn(slash, "0123456789") != n || atoi(slash) > max)
+			return max == 32 ? "the prefix length must be a number from 0 to 32" :
+			       "the prefix length must be a number from 0 to 128";
+		bits = atoi(slash);
+	}
+	net->bits = bits + 128 - max;
+	return host_bits_clear(net) ? NULL : "bits are set after the prefix length";
+}
+
+int cr_netlist_parse(const char *text, struct cr_netlist *out, char *err, size_t errlen)
+{
+	struct cr_netlist l = { NULL, 0 };
+	const char *p = text, *why;
+	char entry[NET_ENTRY_MAX + 1];
+
+	while (*(p += strspn(p, NET_SEPS))) {
+		size_t n = strcspn(p, NET_SEPS);
+
+		l.nets = cr_xrealloc(l.nets, (l.n + 1) * sizeof(*l.nets));
+		snprintf(entry, sizeof(entry), "%.*s", (int)n, p);
+		why = n > NET_ENTRY_MAX ? "too long" : parse_net(entry, &l.nets[l.n]);
+		if (why) {
+			if (err)
+				snprintf(err, errlen, "entry \"%.*s\" is invalid: %s",
+					 (int)(n > NET_ENTRY_MAX ? NET_ENTRY_MAX : n), p, why);
+			free(l.nets);
+			return -1;
+		}
+		l.n++;
+		p += n;
+	}
+	cr_netlist_free(out);
+	*out = l;
+	return 0;
+}
+
+void cr_netlist_free(struct cr_netlist *l)
+{
+	free(l->nets);
+	l->nets = NULL;
+	l->n = 0;
+}
+
+bool cr_netlist_match(const struct cr_netlist *l, const unsigned char *addr)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (net_contains(&l->nets[i], addr))
+			return true;
+	return false;
+}
+
+bool cr_netlist_match_text(const struct cr_netlist *l, const char *addr)
+{
+	unsigned char a[16];
+	struct in_addr a4;
+
+	if (!addr)
+		return false;
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		v4_mapped(a, &a4);
+	else if (inet_pton(AF_INET6, addr, a) != 1)
+		return false;
+	return cr_netlist_match(l, a);
+}
+
+bool cr_netlist_match_sockaddr(const struct cr_netlist *l, const struct sockaddr *sa)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	unsigned char a[16];
+
+	/* copies: sa may point into a buffer with the alignment of struct sockaddr only */
+	if (sa->sa_family == AF_INET) {
+		memcpy(&sin, sa, sizeof(sin));
+		v4_mapped(a, &sin.sin_addr);
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(&sin6, sa, sizeof(sin6));
+		memcpy(a, &sin6.sin6_addr, 16);
+	} else {
+		return false;
+	}
+	return cr_netlist_match(l, a);
 }

@@ -16,6 +16,40 @@
 #include <stdio.h>
 
 #define CR_JWT_KEY_MIN 32	/* bytes; the programs refuse to start below it */
+#define CR_METRICS_TOKEN_MIN 16	/* bytes, when metrics_token is set */
+#define CR_LOOPBACK "127.0.0.0/8 ::1"	/* api_allow by default */
+#define CR_METRICS_ALLOW "127.0.0.1 ::1"	/* as nginx's METRICS_ALLOW by default */
+
+/*
+ * An address allow-list (api_allow, metrics_allow): IPv4 and IPv6 addresses and
+ * CIDR prefixes, separated by blanks or commas. IPv4 is kept as v4-mapped IPv6
+ * (::ffff:a.b.c.d, its prefix + 96), so an IPv4 peer seen on a dual-stack socket
+ * matches the same entries, and IPv4 entries never match native IPv6.
+ */
+struct cr_net {
+	unsigned char addr[16];
+	int bits;			/* prefix length, 0..128 */
+};
+
+struct cr_netlist {
+	struct cr_net *nets;
+	size_t n;
+};
+
+struct sockaddr;
+
+/*
+ * Bounds set outside this file that the limits must fit, so that both
+ * programs refuse at start-up a configuration that could never hold
+ * (cr_config_check_limits). The API includes no worker header: the frame's
+ * numbers are repeated here, and worker/verdict.c asserts they agree.
+ */
+#define CR_LIMIT_FRAME_BYTES (16 * 1024 * 1024)	/* CR_FRAME_MAX_BYTES, worker/frame.h */
+#define CR_LIMIT_RUNNER_OUTPUT_BYTES (4 * 1024 * 1024)	/* JOB_MAX_OUTPUT_BYTES, frame.c */
+#define CR_LIMIT_FRAME_RESERVE_BYTES (64 * 1024)	/* keys, file name, commands, messages */
+/* fastcgi_read_timeout in nginx/coderank.conf.in: change both together */
+#define CR_LIMIT_NGINX_READ_SECONDS 60
+#define CR_LIMIT_ANSWER_SECONDS 5	/* after a ?wait=true hold: fetch and answer */
 
 struct cr_config {
 	/* shared */
@@ -32,15 +66,22 @@ struct cr_config {
 	size_t max_body_bytes;		/* default 2 MiB */
 	size_t max_source_bytes;	/* default 65536 */
 	size_t max_input_bytes;		/* default 1 MiB */
-	int login_max_failures;		/* failed logins per email per window; 0: no limit; default 10 */
-	int login_window_seconds;	/* that window; default 900 */
+	int login_max_failures;		/* failed logins per email per window, then slowed; 0: off; 10 */
+	int login_window_seconds;	/* the window of every login limit; default 900 */
+	int login_pair_max_failures;	/* per email from one address, then 429; 0: off; default 5 */
+	int login_address_max_failures;	/* per client address, then 429; 0: off; default 100 */
+	int login_slow_seconds;		/* a slowed email: one try per address this often; default 5 */
+	struct cr_netlist api_allow;	/* TCP peers of the pool; default CR_LOOPBACK */
+	struct cr_netlist metrics_allow;	/* may read /metrics; CR_METRICS_ALLOW */
+	char *metrics_token;		/* opens /metrics too (Bearer); secret; unset */
 
 	/* worker */
 	int worker_slots;		/* submissions run at once; default 2 */
 	char *worker_id;		/* default hostname:pid */
 	char *docker_socket;		/* default /var/run/docker.sock */
 	size_t output_limit_bytes;	/* per stream; default 65536 */
-	int max_attempts;		/* default 3 */
+	int max_attempts;		/* claims lost without a give-back (lease expired); default 3 */
+	int max_platform_failures;	/* platform failures given back, backed off; default 5 */
 	int lease_seconds;		/* default 30 */
 	int sweep_interval_seconds;	/* default 5 */
 	int cpu_limit_millicores;	/* per container; default 1000 */
@@ -82,10 +123,55 @@ int cr_config_parse(struct cr_config *cfg, const char *text, const char *origin,
 int cr_config_set(struct cr_config *cfg, const char *key, const char *value,
 		  char *err, size_t errlen);
 
-/* Checks the API needs at start: database_url set, jwt_key at least CR_JWT_KEY_MIN. */
+/*
+ * Checks the API needs at start: database_url set, jwt_key at least
+ * CR_JWT_KEY_MIN, metrics_token (when set) at least CR_METRICS_TOKEN_MIN, and
+ * the limits (below). The worker's: its keys and the limits.
+ */
 int cr_config_check_api(const struct cr_config *cfg, char *err, size_t errlen);
 int cr_config_check_worker(const struct cr_config *cfg, char *err, size_t errlen);
 
+/* The bounds of the CR_LIMIT_* names; the checks use cr_limits, tests others. */
+struct cr_limits {
+	size_t frame_bytes;		/* the largest job or result frame */
+	size_t runner_output_bytes;	/* the runner's cap per output stream */
+	size_t frame_reserve_bytes;	/* a frame's room for all but the payload */
+	int proxy_read_seconds;		/* nginx waits this long for an answer */
+	int answer_seconds;		/* the API's time to answer after a hold */
+};
+
+extern const struct cr_limits cr_limits;
+
+/*
+ * Do the limits all hold together? output_limit_bytes within the runner's cap,
+ * and three outputs (stdout, stderr, compiler) in one result frame; source and
+ * input in one job frame, and no body larger than a frame; a ?wait=true margin
+ * that leaves time for the program. -1 with a message naming both sides.
+ */
+int cr_config_check_limits(const struct cr_config *cfg, const struct cr_limits *lim,
+			   char *err, size_t errlen);
+
+/*
+ * How long the API holds a ?wait=true request for a submission with this time
+ * limit: the limit plus api_wait_margin_seconds, but never so long that nginx
+ * gives up first (proxy_read_seconds - answer_seconds).
+ */
+int cr_config_wait_seconds(const struct cr_config *cfg, int timeout_seconds);
+
 void cr_config_free(struct cr_config *cfg);
+
+/*
+ * Parse an allow-list into *out (freed first); an empty text is an empty list.
+ * -1 with a message quoting the bad entry (addresses are not secret); *out is
+ * then unchanged. An entry with bits set beyond its prefix is refused: a typo.
+ */
+int cr_netlist_parse(const char *text, struct cr_netlist *out, char *err, size_t errlen);
+void cr_netlist_free(struct cr_netlist *l);
+/* addr is 16 bytes of IPv6 (IPv4 as ::ffff:a.b.c.d). */
+bool cr_netlist_match(const struct cr_netlist *l, const unsigned char *addr);
+/* A textual address (REMOTE_ADDR); false when it is none. */
+bool cr_netlist_match_text(const struct cr_netlist *l, const char *addr);
+/* A socket's address: AF_INET or AF_INET6; false for any other family. */
+bool cr_netlist_match_sockaddr(const struct cr_netlist *l, const struct sockaddr *sa);
 
 #endif

@@ -4,9 +4,9 @@
  *
  * Order (API.md): route (404, 405), authentication (401), rate limit (429),
  * media type (415), size (413), body (400). The rate-limit step only exists for
- * POST /execute (R_CHARGE); it opens the transaction that the handler later
- * commits with the submission. A client error after the charge (a bad body, an
- * unknown language) commits the charge; any other failure rolls it back.
+ * POST /execute (R_CHARGE): its handler takes over right after authentication
+ * and runs the rate-limit and body steps itself, inside the one transaction
+ * that it begins and ends (h_execute.c).
  */
 #include "config.h"
 
@@ -277,7 +277,7 @@ static int authenticate(struct api_call *c)
 	return -1;
 }
 
-static int body_checks(struct api_call *c)
+int api_body_checks(struct api_call *c)
 {
 	const struct http_req *req = c->req;
 	struct verr e;
@@ -343,26 +343,17 @@ void api_handle(struct api *a, const struct http_req *req, struct http_resp *res
 		if (!(flags & R_SELF_USER) && api_check_user(c))
 			goto out;
 	}
-	if ((flags & R_CHARGE) && execute_charge(c))
-		goto out;
-	if ((flags & R_BODY) && body_checks(c))
+	/* A charged route checks its body after the charge, in its own transaction. */
+	if ((flags & R_BODY) && !(flags & R_CHARGE) && api_body_checks(c))
 		goto out;
 	c->match.route->fn(c);
 
 out:
 	if (c->in_txn) {
-		/* A client error after the charge keeps the charge; anything else undoes it. */
-		if (resp->status >= 400 && resp->status < 500 && resp->status != 429) {
-			if (cr_db_command(&a->db, "COMMIT") != 0)
-				cr_warn("could not commit the rate-limit charge");
-			c->in_txn = false;
-		} else {
-			api_rollback(c);
-		}
+		/* A bug: the next request's statements would run in this transaction. */
+		cr_log(CR_LOG_ERROR, "a handler left a transaction open; rolled back");
+		api_rollback(c);
 	}
-	/* A 5xx after the charge did not keep it (rolled back, or the connection died). */
-	if (c->charged && resp->status >= 500 && c->rl.count > 0)
-		c->rl.count--;
 	finish_headers(c);
 	json_object_put(c->body);
 	c->body = NULL;

@@ -31,8 +31,6 @@ struct api {
 	int slot;			/* index of this responder in the pool */
 	volatile sig_atomic_t *stopping;	/* set by SIGTERM; may be NULL */
 	const sigset_t *wait_sigmask;	/* mask while waiting (?wait); NULL: unchanged */
-	void (*before_wait)(void *arg);	/* called before a ?wait sleeps; may be NULL */
-	void *before_wait_arg;
 	int64_t login_pruned_at;	/* unix seconds of the last S_LOGIN_PRUNE */
 };
 
@@ -41,5 +39,13 @@ void api_init(struct api *a, const struct cr_config *cfg, struct api_shm *shm, i
 void api_release(struct api *a);
 
 void api_handle(struct api *a, const struct http_req *req, struct http_resp *resp);
+
+/*
+ * The body steps of an R_BODY route: media type (415), size (413), JSON (400);
+ * 0, or -1 when answered. api_handle() runs them before the handler, except for
+ * an R_CHARGE route, whose handler runs them after its charge.
+ */
+struct api_call;
+int api_body_checks(struct api_call *c);
 
 #endif

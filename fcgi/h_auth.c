@@ -6,11 +6,20 @@
  * (23505, a concurrent registration) to 409. Login answers an unknown email, a
  * wrong password and an inactive account alike, with the same message and
  * about the same time (a dummy verification when there is no hash to check).
+ *
+ * Login limits count failed logins per client address, per email from one
+ * address, and per email from anywhere (login_refusal() has the rules). The
+ * first two refuse (429) the guesser's own address; the email's ceiling only
+ * slows each address down, so that no one can lock an account's owner out by
+ * guessing at it from elsewhere.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <json-c/json.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
@@ -96,6 +105,168 @@ static void email_text(const struct v_str *email, struct cr_buf *out)
 	}
 }
 
+/*
+ * The client address the login limits count: REMOTE_ADDR as nginx passes it
+ * ("" when there is none). An IPv6 address counts as its /64: one subscriber
+ * usually holds a whole /64, and must not get a fresh address per guess.
+ */
+static void client_net(const char *remote, char *out, size_t outlen)
+{
+	struct in6_addr a;
+	char text[INET6_ADDRSTRLEN];
+
+	if (remote && inet_pton(AF_INET6, remote, &a) == 1 && !IN6_IS_ADDR_V4MAPPED(&a)) {
+		memset(&a.s6_addr[8], 0, 8);
+		if (inet_ntop(AF_INET6, &a, text, sizeof(text))) {
+			snprintf(out, outlen, "%s/64", text);
+			return;
+		}
+	}
+	snprintf(out, outlen, "%s", remote ? remote : "");
+}
+
+/* ---- the login limits (db/migrations/010_login_limits.sql) --------------------- */
+
+enum { LS_ADDRESS, LS_EMAIL, LS_PAIR, LS_COUNT };
+static const char *const scope_names[LS_COUNT] = { "address", "email", "pair" };
+
+struct login_counter {
+	int failures;			/* in its current window, before this attempt */
+	int window_left;		/* seconds until that window ends, >= 1 */
+	double since_last;		/* seconds since its last checked attempt */
+	char window_end[64];		/* as PostgreSQL printed it: the refund's key */
+};
+
+struct login_limits {
+	const char *email, *net;	/* $1 and $2 of the statements */
+	struct login_counter n[LS_COUNT];
+	bool counted;			/* this attempt was counted: a success gives it back */
+};
+
+static bool login_limited(const struct cr_config *cfg)
+{
+	return cfg->login_address_max_failures > 0 || cfg->login_pair_max_failures > 0 ||
+	       cfg->login_max_failures > 0;
+}
+
+/* S_LOGIN_LOCK: make or lock the three counters, and read them. 0, or -1 answered. */
+static int login_lock(struct api_call *c, struct login_limits *l)
+{
+	char swindow[16];
+	const char *values[3] = { l->email, l->net, swindow };
+	int seen = 0;
+	PGresult *r;
+
+	snprintf(swindow, sizeof(swindow), "%d", c->api->cfg->login_window_seconds);
+	r = api_exec(c, S_LOGIN_LOCK, 3, values, NULL, NULL);
+	if (!r)
+		return -1;
+	for (int i = 0; i < PQntuples(r); i++) {
+		for (int k = 0; k < LS_COUNT; k++) {
+			struct login_counter *n = &l->n[k];
+
+			if (strcmp(PQgetvalue(r, i, LL_SCOPE), scope_names[k]) != 0)
+				continue;
+			n->failures = pgv_int(r, i, LL_FAILURES);
+			n->window_left = pgv_int(r, i, LL_WINDOW_LEFT);
+			n->since_last = strtod(PQgetvalue(r, i, LL_SINCE_LAST), NULL);
+			snprintf(n->window_end, sizeof(n->window_end), "%s",
+				 PQgetvalue(r, i, LL_WINDOW_END));
+			seen |= 1 << k;
+		}
+	}
+	PQclear(r);
+	if (seen != (1 << LS_COUNT) - 1) {
+		api_internal(c, "%s did not return every login counter", S_LOGIN_LOCK);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Why this attempt must wait (and *retry, in seconds), or NULL to check it.
+ * Failures from this address (any email), or of this email from this address,
+ * refuse it until their window ends: that is the guesser's own address. Past
+ * the email's ceiling (failures from anywhere) it is only slowed, per address:
+ * each may try the email once per login_slow_seconds, so guesses from other
+ * addresses never keep the owner out for longer than that.
+ */
+static const char *login_refusal(const struct cr_config *cfg, const struct login_limits *l,
+				 int *retry)
+{
+	const struct login_counter *addr = &l->n[LS_ADDRESS], *pair = &l->n[LS_PAIR];
+	int slow = cfg->login_slow_seconds;
+
+	if (cfg->login_address_max_failures > 0 &&
+	    addr->failures >= cfg->login_address_max_failures) {
+		*retry = addr->window_left;
+		return "too many failed logins from this client";
+	}
+	if (cfg->login_pair_max_failures > 0 && pair->failures >= cfg->login_pair_max_failures) {
+		*retry = pair->window_left;
+		return "too many failed logins for this email from this client";
+	}
+	if (cfg->login_max_failures > 0 && l->n[LS_EMAIL].failures >= cfg->login_max_failures &&
+	    pair->since_last < slow) {
+		/* ceil(slow - since_last), within 1 .. slow */
+		*retry = slow - (pair->since_last > 0 ? (int)pair->since_last : 0);
+		if (*retry < 1)
+			*retry = 1;
+		return "too many failed logins for this email";
+	}
+	return NULL;
+}
+
+/*
+ * The login limits' transaction, begun and ended here: lock this attempt's
+ * counters, then refuse it with 429 (counting nothing) or count it before its
+ * password is checked, so that parallel guesses cannot slip past a limit.
+ * 0 to check the password, -1 when answered.
+ */
+static int login_charge(struct api_call *c, struct login_limits *l)
+{
+	const char *values[2] = { l->email, l->net };
+	const char *why;
+	int retry;
+	PGresult *r;
+
+	if (api_begin(c))
+		return -1;
+	if (login_lock(c, l))
+		goto undo;
+	why = login_refusal(c->api->cfg, l, &retry);
+	if (!why) {
+		r = api_exec(c, S_LOGIN_COUNT, 2, values, NULL, NULL);
+		if (!r)
+			goto undo;
+		PQclear(r);
+	}
+	/* A refusal is committed too: a new counter keeps when it was first seen. */
+	if (api_commit(c))
+		return -1;
+	if (why) {
+		cr_info("login refused: %s", why);
+		api_error(c, 429, "rate_limited", "%s, retry in %d seconds", why, retry);
+		http_resp_header(c->resp, "Retry-After", "%d", retry);
+		return -1;
+	}
+	l->counted = true;
+	return 0;
+undo:
+	api_rollback(c);
+	return -1;
+}
+
+/* A success gives its attempt back. Best effort: a lost refund leaves one failure. */
+static void login_refund(struct api_call *c, const struct login_limits *l)
+{
+	const char *values[5] = { l->email, l->net, l->n[LS_ADDRESS].window_end,
+				  l->n[LS_EMAIL].window_end, l->n[LS_PAIR].window_end };
+	PGresult *r = cr_db_exec(&c->api->db, S_LOGIN_REFUND, 5, values, NULL, NULL, 0, NULL);
+
+	PQclear(r);	/* PQclear(NULL) is a no-op */
+}
+
 /* Expired login windows go from time to time (any responder may do it). */
 static void login_prune(struct api_call *c)
 {
@@ -113,11 +284,11 @@ void auth_login(struct api_call *c)
 {
 	const struct cr_config *cfg = c->api->cfg;
 	struct cr_buf email = CR_BUF_INIT, tok = CR_BUF_INIT;
+	struct login_limits lim;
 	struct login_req x;
 	struct verr e;
 	PGresult *r = NULL;
-	char window_end[64] = "", user_id[40];
-	int col;
+	char net[INET6_ADDRSTRLEN + 8], user_id[40];
 
 	if (validate_login(c->body, &x, &e)) {
 		api_error(c, e.status, e.code, "%s", e.message);
@@ -126,44 +297,30 @@ void auth_login(struct api_call *c)
 	/* An email with a NUL byte cannot be stored: it cannot match either. */
 	bool lookup = x.email.len == strlen(x.email.s);
 	email_text(&x.email, &email);
+	client_net(c->req->remote_addr, net, sizeof(net));
+	memset(&lim, 0, sizeof(lim));
+	lim.email = email.data;
+	lim.net = net;
 
-	if (cfg->login_max_failures > 0) {
-		char swindow[16], smax[16];
-		const char *values[4] = { email.data, swindow, smax, lookup ? "t" : "f" };
-
-		snprintf(swindow, sizeof(swindow), "%d", cfg->login_window_seconds);
-		snprintf(smax, sizeof(smax), "%d", cfg->login_max_failures);
-		r = api_exec(c, S_LOGIN_CHARGE, 4, values, NULL, NULL);
+	if (login_limited(cfg)) {
+		if (login_charge(c, &lim))
+			goto out;
+		login_prune(c);
+	}
+	if (lookup) {
+		const char *values[1] = { email.data };
+		r = api_exec(c, S_LOGIN, 1, values, NULL, NULL);
 		if (!r)
 			goto out;
-		if (pgv_int(r, 0, LC_ATTEMPTS) > cfg->login_max_failures) {
-			int retry = pgv_int(r, 0, LC_RETRY_AFTER);
-			/* Before any password check: the right one is refused too. */
-			api_error(c, 429, "rate_limited",
-				  "too many failed logins for this email, retry in %d seconds", retry);
-			http_resp_header(c->resp, "Retry-After", "%d", retry);
-			goto out;
-		}
-		snprintf(window_end, sizeof(window_end), "%s", PQgetvalue(r, 0, LC_WINDOW_END));
-		col = LC_USER;
-		login_prune(c);
-	} else {
-		if (lookup) {
-			const char *values[1] = { email.data };
-			r = api_exec(c, S_LOGIN, 1, values, NULL, NULL);
-			if (!r)
-				goto out;
-		}
-		col = 0;
 	}
-	if (!r || PQntuples(r) != 1 || PQgetisnull(r, 0, col)) {
+	if (!r || PQntuples(r) != 1) {
 		cr_password_dummy_verify(x.password.s, x.password.len);
 		api_error(c, 401, "unauthorized", LOGIN_FAILED);
 		goto out;
 	}
-	bool ok = cr_password_verify(x.password.s, x.password.len, PQgetvalue(r, 0, col + 1));
-	bool active = pgv_bool(r, 0, col + 2);
-	snprintf(user_id, sizeof(user_id), "%s", PQgetvalue(r, 0, col));
+	bool ok = cr_password_verify(x.password.s, x.password.len, PQgetvalue(r, 0, 1));
+	bool active = pgv_bool(r, 0, 2);
+	snprintf(user_id, sizeof(user_id), "%s", PQgetvalue(r, 0, 0));
 	if (!ok || !active) {
 		if (ok)
 			cr_info("login refused: user %s is not active", user_id);
@@ -171,13 +328,8 @@ void auth_login(struct api_call *c)
 		goto out;
 	}
 
-	if (window_end[0]) {
-		/* Best effort: a lost refund only leaves one attempt counted. */
-		const char *values[2] = { email.data, window_end };
-		PGresult *rr = cr_db_exec(&c->api->db, S_LOGIN_REFUND, 2, values, NULL, NULL,
-					  0, NULL);
-		PQclear(rr);	/* PQclear(NULL) is a no-op */
-	}
+	if (lim.counted)
+		login_refund(c, &lim);
 	const char *key = cfg->jwt_key ? cfg->jwt_key : "";
 	if (cr_jwt_sign((const unsigned char *)key, strlen(key), user_id, c->now,
 			cfg->jwt_ttl_seconds, &tok) != 0) {

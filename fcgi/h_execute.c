@@ -1,11 +1,15 @@
 /*
  * POST /execute and GET /execute/{id}, with ?wait=true.
  *
- * POST runs in one transaction: execute_charge() locks the user's row (so the
- * limits hold across every process and host), counts the call in the current
- * one-minute window and checks the unfinished count; execute_create() then
- * inserts the submission with the language's limits copied from
- * language_configs and NOTIFYs the workers in the same statement, and commits.
+ * POST runs in one transaction, which execute_create() alone begins, commits
+ * or rolls back; what runs inside it (submit()) never does. execute_charge()
+ * locks the user's row (so the limits hold across every process and host),
+ * counts the call in the current one-minute window and checks the unfinished
+ * count; then come the body checks, and the insert of the submission, with the
+ * language's limits copied from language_configs, which NOTIFYs the workers in
+ * the same statement. The charge is kept with the submission, and also after a
+ * client error (415, 413, 400: the call stays counted); any other failure
+ * rolls it back.
  *
  * GET answers the user check, the X-RateLimit-* numbers and the result in one
  * prepared statement (S_EXEC_GET): it is the hot read path.
@@ -53,6 +57,7 @@ static void window_param(struct api_call *c, char *out, size_t outlen)
 
 /* ---- POST /execute: the rate-limit step ------------------------------------ */
 
+/* Inside the caller's transaction: 0 to go on, -1 when answered (401, 429, 5xx). */
 int execute_charge(struct api_call *c)
 {
 	char window[24];
@@ -62,14 +67,11 @@ int execute_charge(struct api_call *c)
 	int rpm, max_concurrent, unfinished, count;
 
 	window_param(c, window, sizeof(window));
-	if (api_begin(c))
-		return -1;
 	r = api_exec(c, S_CHARGE_LOCK, 1, p1, NULL, NULL);
 	if (!r)
 		return -1;
 	if (PQntuples(r) != 1 || !pgv_bool(r, 0, 0)) {
 		PQclear(r);
-		api_rollback(c);
 		api_error(c, 401, "unauthorized", "the user of this token is not active");
 		return -1;
 	}
@@ -91,15 +93,13 @@ int execute_charge(struct api_call *c)
 	api_set_rl(c, rpm, count);
 
 	if (ratelimit_exceeded(rpm, count)) {
-		api_rollback(c);	/* a refused call is not counted */
-		c->rl.count = count - 1;
+		c->rl.count = count - 1;	/* a refused call is not counted */
 		api_error(c, 429, "rate_limited",
 			  "rate limit exceeded: %d submissions per minute", rpm);
 		http_resp_header(c->resp, "Retry-After", "%d", ratelimit_retry_after(&c->rl));
 		return -1;
 	}
 	if (unfinished >= max_concurrent) {
-		api_rollback(c);
 		c->rl.count = count - 1;
 		api_error(c, 429, "rate_limited",
 			  "too many unfinished submissions: at most %d at once", max_concurrent);
@@ -181,6 +181,15 @@ static struct json_object *bytes_or_null(const PGresult *r, int col, struct cr_b
 	return json_object_new_string_len(clean->data, (int)clean->len);
 }
 
+/* API.md: in a final status stdout and stderr are strings, "" when nothing was written. */
+static struct json_object *output(const PGresult *r, int col, struct cr_buf *raw,
+				  struct cr_buf *clean)
+{
+	struct json_object *v = bytes_or_null(r, col, raw, clean);
+
+	return v ? v : json_object_new_string("");
+}
+
 static struct json_object *text_or_null(const PGresult *r, int col)
 {
 	if (PQgetisnull(r, 0, col))
@@ -201,8 +210,8 @@ static void send_result(struct api_call *c, const PGresult *r)
 	json_object_object_add(o, "submission_id", text_or_null(r, EG_ID));
 	json_object_object_add(o, "status", text_or_null(r, EG_STATUS));
 	json_object_object_add(o, "language", text_or_null(r, EG_LANGUAGE));
-	json_object_object_add(o, "stdout", done ? bytes_or_null(r, EG_STDOUT, &raw, &clean) : NULL);
-	json_object_object_add(o, "stderr", done ? bytes_or_null(r, EG_STDERR, &raw, &clean) : NULL);
+	json_object_object_add(o, "stdout", done ? output(r, EG_STDOUT, &raw, &clean) : NULL);
+	json_object_object_add(o, "stderr", done ? output(r, EG_STDERR, &raw, &clean) : NULL);
 	json_object_object_add(o, "compilation_error",
 			       done ? bytes_or_null(r, EG_COMPILE, &raw, &clean) : NULL);
 	json_object_object_add(o, "runtime_error", done ? text_or_null(r, EG_RUNTIME) : NULL);
@@ -281,8 +290,6 @@ static bool wait_done(struct api_call *c, const char *id, int timeout_s)
 		cr_debug("wait refused: %d requests already waiting", metrics_waiters(a->shm));
 		return false;
 	}
-	if (a->before_wait)
-		a->before_wait(a->before_wait_arg);
 	if (cr_db_command(db, "LISTEN " WAIT_CHANNEL) != 0)
 		goto out;
 	listening = true;
@@ -327,55 +334,118 @@ out:
 
 /* ---- handlers ----------------------------------------------------------------- */
 
-void execute_create(struct api_call *c)
-{
-	const struct cr_config *cfg = c->api->cfg;
-	struct vlimits lim = { cfg->max_body_bytes, cfg->max_source_bytes, cfg->max_input_bytes };
-	struct execute_req x;
-	struct verr e;
+/* What submit() left for execute_create() to do with the transaction. */
+enum submit_end {
+	SUBMIT_UNDO,		/* refused or failed: roll the charge back */
+	SUBMIT_KEEP_CHARGE,	/* a client error after the charge: the call stays counted */
+	SUBMIT_DONE,		/* inserted: commit */
+};
+
+struct submitted {
 	bool wait;
 	char id[CR_UUID_LEN + 1];
 	int timeout_s;
+	struct execute_req x;
+};
+
+/*
+ * POST /execute's steps inside its transaction, in API.md's order: the charge
+ * (401, 429), the body (415, 413, 400), the fields (400), the insert (400 for
+ * a language that is not active). Answers every error itself; never begins,
+ * commits or rolls back.
+ */
+static enum submit_end submit(struct api_call *c, struct submitted *s)
+{
+	const struct cr_config *cfg = c->api->cfg;
+	struct vlimits lim = { cfg->max_body_bytes, cfg->max_source_bytes, cfg->max_input_bytes };
+	struct execute_req *x = &s->x;
+	struct verr e;
 	PGresult *r;
 
-	if (validate_wait(c->req->query, &wait, &e) || validate_execute(c->body, &lim, &x, &e)) {
+	if (execute_charge(c))
+		return SUBMIT_UNDO;
+	if (api_body_checks(c))
+		return SUBMIT_KEEP_CHARGE;
+	if (validate_wait(c->req->query, &s->wait, &e) || validate_execute(c->body, &lim, x, &e)) {
 		api_error(c, e.status, e.code, "%s", e.message);
-		return;
+		return SUBMIT_KEEP_CHARGE;
 	}
-	const char *values[4] = { c->user_id, x.language.s, x.source.s, x.input.s };
-	const int lengths[4] = { 0, 0, 0, (int)x.input.len };
+	const char *values[4] = { c->user_id, x->language.s, x->source.s, x->input.s };
+	const int lengths[4] = { 0, 0, 0, (int)x->input.len };
 	const int formats[4] = { 0, 0, 0, 1 };	/* input is bytea: bound as binary */
 	r = api_exec(c, S_SUBMIT, 4, values, lengths, formats);
 	if (!r)
-		return;
+		return SUBMIT_UNDO;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		api_error(c, 400, "validation_failed", "language '%s' is not supported",
-			  x.language.s);
-		return;
+			  x->language.s);
+		return SUBMIT_KEEP_CHARGE;
 	}
-	snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
-	timeout_s = pgv_int(r, 0, 1);
+	snprintf(s->id, sizeof(s->id), "%s", PQgetvalue(r, 0, 0));
+	s->timeout_s = pgv_int(r, 0, 1);
 	PQclear(r);
-	if (api_commit(c))
-		return;
-	cr_info("submission accepted id=%s language=%s", id, x.language.s);
+	return SUBMIT_DONE;
+}
 
-	if (wait && wait_done(c, id, timeout_s + cfg->api_wait_margin_seconds)) {
-		r = fetch(c, id);
+/* 202, or with ?wait=true the result once it is final (200). */
+static void answer_submitted(struct api_call *c, const struct submitted *s)
+{
+	PGresult *r;
+
+	if (s->wait && wait_done(c, s->id, cr_config_wait_seconds(c->api->cfg, s->timeout_s))) {
+		r = fetch(c, s->id);
 		if (!r)
 			return;
 		send_result(c, r);
 		PQclear(r);
-		http_resp_header(c->resp, "Location", "/api/v1/execute/%s", id);
+		http_resp_header(c->resp, "Location", "/api/v1/execute/%s", s->id);
 		return;
 	}
 	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "submission_id", json_object_new_string(id));
+	json_object_object_add(o, "submission_id", json_object_new_string(s->id));
 	json_object_object_add(o, "status", json_object_new_string("queued"));
 	json_object_object_add(o, "message", json_object_new_string("Code submitted successfully"));
 	api_json(c, 202, o);
-	http_resp_header(c->resp, "Location", "/api/v1/execute/%s", id);
+	http_resp_header(c->resp, "Location", "/api/v1/execute/%s", s->id);
+}
+
+/* The charge did not stay: neither must it in the X-RateLimit-* numbers. */
+static void undo_charge(struct api_call *c)
+{
+	api_rollback(c);
+	if (c->charged && c->rl.count > 0)
+		c->rl.count--;
+	c->charged = false;
+}
+
+/* The owner of POST /execute's transaction: begins it, commits or rolls it back. */
+void execute_create(struct api_call *c)
+{
+	struct submitted s;
+
+	memset(&s, 0, sizeof(s));
+	if (api_begin(c))
+		return;
+	switch (submit(c, &s)) {
+	case SUBMIT_UNDO:
+		undo_charge(c);
+		return;
+	case SUBMIT_KEEP_CHARGE:
+		/* The 4xx stands even if this commit fails: the charge is then lost. */
+		c->in_txn = false;
+		if (cr_db_command(&c->api->db, "COMMIT") != 0)
+			cr_warn("could not commit the rate-limit charge");
+		return;
+	case SUBMIT_DONE:
+		break;
+	}
+	if (api_commit(c)) {
+		undo_charge(c);
+		return;
+	}
+	cr_info("submission accepted id=%s language=%s", s.id, s.x.language.s);
+	answer_submitted(c, &s);
 }
 
 void execute_get(struct api_call *c)
@@ -399,7 +469,7 @@ void execute_get(struct api_call *c)
 	if (!r)
 		return;
 	if (wait && !status_final(PQgetvalue(r, 0, EG_STATUS))) {
-		int timeout_s = pgv_int(r, 0, EG_TIMEOUT) + c->api->cfg->api_wait_margin_seconds;
+		int timeout_s = cr_config_wait_seconds(c->api->cfg, pgv_int(r, 0, EG_TIMEOUT));
 		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, EG_ID));
 		if (wait_done(c, id, timeout_s)) {
 			PQclear(r);

@@ -2,12 +2,16 @@
  * GET /health and GET /metrics. Health is a round trip to PostgreSQL. Metrics
  * are the pool's shared counters (metrics.c) plus what only the database knows:
  * submissions by status (queue depth = queued), live workers and their slots.
- * nginx restricts /metrics to loopback.
+ * nginx restricts /metrics to loopback, and so does the API itself (metrics_ok),
+ * for a front end that does not: other callers get the 404 of an unknown path.
  */
 #include "config.h"
 
 #include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/buf.h"
 #include "common/db.h"
@@ -43,6 +47,45 @@ static const char *const statuses[] = {
 };
 #define N_STATUSES (sizeof(statuses) / sizeof(statuses[0]))
 
+/* Constant time whatever the lengths: the digests are compared, not the strings. */
+static bool token_equal(const char *got, size_t len, const char *want)
+{
+	unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)got, len, a);
+	SHA256((const unsigned char *)want, strlen(want), b);
+	return CRYPTO_memcmp(a, b, sizeof(a)) == 0;
+}
+
+/* "Authorization: Bearer <metrics_token>", the scheme in any case (RFC 7235). */
+static bool has_metrics_token(const char *h, const char *want)
+{
+	size_t len;
+
+	if (!h || !want || !*want)
+		return false;
+	h += strspn(h, " \t");
+	if (strncasecmp(h, "Bearer", 6) != 0 || (h[6] != ' ' && h[6] != '\t'))
+		return false;
+	h += 6 + strspn(h + 6, " \t");
+	len = strlen(h);
+	while (len && (h[len - 1] == ' ' || h[len - 1] == '\t'))
+		len--;
+	return len && token_equal(h, len, want);
+}
+
+/*
+ * REMOTE_ADDR is nginx's word for the client: to be trusted, since api_allow
+ * lets only nginx hosts talk to the pool over TCP.
+ */
+static bool metrics_ok(const struct api_call *c)
+{
+	const struct cr_config *cfg = c->api->cfg;
+
+	return cr_netlist_match_text(&cfg->metrics_allow, c->req->remote_addr) ||
+	       has_metrics_token(c->req->authorization, cfg->metrics_token);
+}
+
 void ops_metrics(struct api_call *c)
 {
 	struct cr_buf *out = &c->resp->body;
@@ -51,6 +94,10 @@ void ops_metrics(struct api_call *c)
 	bool db_ok = false;
 	PGresult *r;
 
+	if (!metrics_ok(c)) {
+		api_error(c, 404, "not_found", "no such resource");	/* as nginx says it */
+		return;
+	}
 	cr_buf_reset(out);
 	metrics_render(c->api->shm, router_table, out);
 

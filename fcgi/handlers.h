@@ -42,8 +42,9 @@ void submissions_list(struct api_call *c);
 void ops_health(struct api_call *c);
 void ops_metrics(struct api_call *c);
 
-/* The rate-limit step of POST /execute: opens the transaction, locks the user,
- * counts the call; answers 401/429/503 itself. 0 to go on, -1 when answered. */
+/* The rate-limit step of POST /execute, inside the caller's transaction (its
+ * owner is execute_create): locks the user, counts the call; answers
+ * 401/429/503 itself. 0 to go on, -1 when answered. */
 int execute_charge(struct api_call *c);
 
 /* Answers. */

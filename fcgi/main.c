@@ -13,13 +13,18 @@
  * request at hand first. The listen socket is non-blocking and watched with
  * EPOLLEXCLUSIVE, so one idle child wakes per connection and a child that loses
  * the race to accept() goes back to sleep instead of blocking in accept().
- * Children also serve kept-alive FastCGI connections (see struct pool).
+ *
+ * A child serves one request per connection, as nginx uses it (no
+ * fastcgi_keep_conn). On TCP it serves only peers in api_allow (accept_peer).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,6 +33,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -90,74 +96,102 @@ static int open_listen(const char *spec)
 
 /* ---- a responder -------------------------------------------------------------- */
 
-static void serve_one(struct api *a, FCGX_Request *fr)
+#define REFUSED_LOG_MS 1000
+
+/* One warning per refused peer, but at most one a second: a flood stays one line. */
+static void log_refused(const struct sockaddr_storage *ss, socklen_t len)
+{
+	static int64_t last_ms = -REFUSED_LOG_MS;
+	static unsigned long quiet;
+	char addr[NI_MAXHOST] = "?";
+	int64_t now = cr_monotonic_ms();
+
+	if (now - last_ms < REFUSED_LOG_MS) {
+		quiet++;
+		return;
+	}
+	getnameinfo((const struct sockaddr *)ss, len, addr, sizeof(addr), NULL, 0, NI_NUMERICHOST);
+	cr_warn("refused a FastCGI connection from %s: not in api_allow "
+		"(%lu others refused since the previous such line)", addr, quiet);
+	last_ms = now;
+	quiet = 0;
+}
+
+/* accept(2): another responder won the race, or the peer went away meanwhile. */
+static bool accept_retry(int err)
+{
+	switch (err) {
+	case EAGAIN: case EINTR: case ECONNABORTED: case EPROTO: case ENOPROTOOPT:
+	case ENETDOWN: case ENONET: case EHOSTDOWN: case EHOSTUNREACH: case ENETUNREACH:
+	case EOPNOTSUPP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Accept one connection: its fd, or -1 when there was none or the peer was
+ * refused. We accept() ourselves instead of checking getpeername() after
+ * FCGX_Accept_r: by then libfcgi has read the peer's FCGI_BEGIN_REQUEST and
+ * parameters with blocking I/O, so a refused peer could feed the parser, or hold
+ * a responder by sending nothing. Here it is closed before a byte of it is read.
+ * (libfcgi's own check, FCGI_WEB_SERVER_ADDRS, takes exact IPv4 addresses only.)
+ * A unix socket is guarded by its file's mode and directory.
+ */
+static int accept_peer(int listen_fd, const struct cr_netlist *allow)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len = sizeof(ss);
+	int one = 1;
+	int fd = accept4(listen_fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+
+	if (fd < 0) {
+		if (!accept_retry(errno))
+			cr_die("could not accept a FastCGI connection: %m");
+		return -1;
+	}
+	if (ss.ss_family == AF_UNIX)
+		return fd;
+	if (!cr_netlist_match_sockaddr(allow, (struct sockaddr *)&ss)) {
+		log_refused(&ss, len);
+		close(fd);
+		return -1;
+	}
+	/* libfcgi ends an answer with a small record: Nagle must not hold it. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+/*
+ * Serve the one request of connection fd. Given an ipcFd, FCGX_Accept_r reads
+ * from it instead of accepting; keepConnection only stops its opening
+ * FCGX_Finish_r from closing fd (the peer's FCGI_BEGIN_REQUEST sets it anew).
+ * fr's listen socket is -1, so if libfcgi drops fd (a protocol error) it fails
+ * with EBADF instead of accepting a connection that accept_peer never saw.
+ */
+static void serve_conn(struct api *a, FCGX_Request *fr, int fd)
 {
 	struct http_req req;
 	struct http_resp resp;
 
-	http_req_init(&req, a->cfg->max_body_bytes);
-	http_resp_init(&resp);
-	http_fcgi_read(&req, fr);
-	api_handle(a, &req, &resp);
-	if (http_fcgi_write(&resp, fr) != 0)
-		cr_warn("could not write the answer: the client went away");
-	FCGX_Finish_r(fr);
-	http_resp_release(&resp);
-	http_req_release(&req);
-}
-
-/*
- * Connections of one responder. nginx may keep FastCGI connections open
- * (fastcgi_keep_conn + upstream keepalive), which saves a connect, accept and
- * lingering close per request. libfcgi reads a kept connection with blocking
- * I/O, so a responder that waited on one connection would starve requests that
- * nginx sends on others: instead each responder holds up to MAX_CONNS
- * connections, one FCGX_Request each, and serves whichever epoll reports ready.
- */
-#define MAX_CONNS 64
-#define LISTEN_TAG UINT64_MAX
-
-struct pool {
-	FCGX_Request reqs[MAX_CONNS];
-	int ep;
-	int listen_fd;
-	bool listening;
-	int current;
-};
-
-static int free_conn(const struct pool *p)
-{
-	for (int i = 0; i < MAX_CONNS; i++)
-		if (p->reqs[i].ipcFd < 0)
-			return i;
-	return -1;
-}
-
-static void watch(struct pool *p, int op, int fd, uint64_t tag, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.u64 = tag };
-
-	if (epoll_ctl(p->ep, op, fd, op == EPOLL_CTL_DEL ? NULL : &ev) != 0 && op != EPOLL_CTL_DEL)
-		cr_die("could not watch fd %d: %m", fd);
-}
-
-/*
- * Close every idle kept connection but the current one: called before a
- * responder sleeps in a ?wait, so that nginx does not queue requests behind it.
- * nginx notices a closed idle connection (and retries a request that raced
- * with the close on a new one).
- */
-static void close_idle(void *arg)
-{
-	struct pool *p = arg;
-
-	for (int i = 0; i < MAX_CONNS; i++) {
-		if (i == p->current || p->reqs[i].ipcFd < 0)
-			continue;
-		watch(p, EPOLL_CTL_DEL, p->reqs[i].ipcFd, 0, 0);
-		close(p->reqs[i].ipcFd);	/* its buffers went with FCGX_Finish_r */
-		p->reqs[i].ipcFd = -1;
+	fr->ipcFd = fd;
+	fr->keepConnection = 1;
+	if (FCGX_Accept_r(fr) == 0) {
+		http_req_init(&req, a->cfg->max_body_bytes);
+		http_resp_init(&resp);
+		http_fcgi_read(&req, fr);
+		api_handle(a, &req, &resp);
+		if (http_fcgi_write(&resp, fr) != 0)
+			cr_warn("could not write the answer: the client went away");
+		FCGX_Finish_r(fr);
+		http_resp_release(&resp);
+		http_req_release(&req);
 	}
+	/* One request per connection, even when the peer asked to keep it. */
+	if (fr->ipcFd >= 0)
+		close(fr->ipcFd);
+	fr->ipcFd = -1;
 }
 
 static void child_main(int slot, int listen_fd, const struct cr_config *cfg,
@@ -166,8 +200,9 @@ static void child_main(int slot, int listen_fd, const struct cr_config *cfg,
 	struct sigaction sa;
 	sigset_t wait_mask;
 	struct api a;
-	static struct pool p;
-	struct epoll_event evs[16];
+	FCGX_Request fr;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	int ep;
 
 	/* Die with the supervisor, however it dies. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
@@ -188,66 +223,26 @@ static void child_main(int slot, int listen_fd, const struct cr_config *cfg,
 	api_init(&a, cfg, shm, slot);
 	a.stopping = &stopping;
 	a.wait_sigmask = &wait_mask;
-	a.before_wait = close_idle;
-	a.before_wait_arg = &p;
 	cr_db_ensure(&a.db);	/* early, so the first request is fast; failure is retried */
 
-	for (int i = 0; i < MAX_CONNS; i++)
-		if (FCGX_InitRequest(&p.reqs[i], listen_fd, 0) != 0)
-			cr_die("could not initialise a FastCGI request");
-	p.listen_fd = listen_fd;
-	p.current = -1;
-	p.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (p.ep < 0)
-		cr_die("could not create an epoll instance: %m");
-	watch(&p, EPOLL_CTL_ADD, listen_fd, LISTEN_TAG, EPOLLIN | EPOLLEXCLUSIVE);
-	p.listening = true;
+	if (FCGX_InitRequest(&fr, -1, 0) != 0)
+		cr_die("could not initialise a FastCGI request");
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &ev) != 0)
+		cr_die("could not watch the listen socket: %m");
 	cr_info("responder ready slot=%d", slot);
 
 	while (!stopping) {
-		int n = epoll_pwait(p.ep, evs, 16, -1, &wait_mask);
-		for (int k = 0; k < n && !stopping; k++) {
-			int i;
-			if (evs[k].data.u64 == LISTEN_TAG) {
-				i = free_conn(&p);
-				if (i < 0) {
-					/* full: stop listening until a connection closes */
-					watch(&p, EPOLL_CTL_DEL, listen_fd, 0, 0);
-					p.listening = false;
-					continue;
-				}
-			} else {
-				i = (int)evs[k].data.u64;
-				if (p.reqs[i].ipcFd < 0)
-					continue;	/* closed by close_idle meanwhile */
-				/* libfcgi may close it (nginx hung up) and accept anew */
-				watch(&p, EPOLL_CTL_DEL, p.reqs[i].ipcFd, 0, 0);
-			}
-			int rc = FCGX_Accept_r(&p.reqs[i]);
-			if (rc < 0) {
-				int err = -rc;
-				if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR &&
-				    err != ECONNABORTED && err != EPROTO)
-					cr_die("could not accept a FastCGI connection: %s", strerror(err));
-				/* another responder took it, or nginx closed a kept connection */
-			} else {
-				p.current = i;
-				serve_one(&a, &p.reqs[i]);
-				p.current = -1;
-				if (p.reqs[i].ipcFd >= 0)
-					watch(&p, EPOLL_CTL_ADD, p.reqs[i].ipcFd, (uint64_t)i, EPOLLIN);
-			}
-			if (!p.listening && free_conn(&p) >= 0) {
-				watch(&p, EPOLL_CTL_ADD, listen_fd, LISTEN_TAG, EPOLLIN | EPOLLEXCLUSIVE);
-				p.listening = true;
-			}
-		}
+		int fd;
+
+		if (epoll_pwait(ep, &ev, 1, -1, &wait_mask) < 1)
+			continue;	/* a signal */
+		fd = accept_peer(listen_fd, &cfg->api_allow);
+		if (fd >= 0)
+			serve_conn(&a, &fr, fd);
 	}
-	for (int i = 0; i < MAX_CONNS; i++)
-		if (p.reqs[i].ipcFd >= 0)
-			close(p.reqs[i].ipcFd);
 	api_release(&a);
-	close(p.ep);
+	close(ep);
 	cr_info("responder stopped slot=%d", slot);
 	exit(0);
 }
@@ -410,6 +405,8 @@ int main(int argc, char **argv)
 	if (!shm)
 		return 1;
 	cr_info("listening on %s with %d responders", cfg.api_listen, cfg.api_processes);
+	if (!is_unix_path(cfg.api_listen) && cfg.api_allow.n == 0)
+		cr_warn("api_allow is empty: every TCP peer will be refused");
 	supervise(fd, &cfg, shm);
 	close(fd);
 	if (is_unix_path(cfg.api_listen))

@@ -9,7 +9,12 @@
 #include "fcgi/stmts.h"
 
 #define WINDOW "to_timestamp($2::bigint)"
-#define LOGIN_KEY "sha256(convert_to(lower($1::text), 'UTF8'))"
+/* The login limits' keys: $1 the email, $2 the client address. */
+#define EMAIL_KEY "sha256(convert_to(lower($1::text), 'UTF8'))"
+#define ADDR_KEY "sha256(convert_to($2::text, 'UTF8'))"
+#define PAIR_KEY "sha256(" ADDR_KEY " || " EMAIL_KEY ")"
+#define LOGIN_KEYS "('address', " ADDR_KEY "), ('email', " EMAIL_KEY "), ('pair', " PAIR_KEY ")"
+#define LOGIN_WINDOW "now() + make_interval(secs => $3::int)"
 #define EPOCH(x) "floor(extract(epoch FROM " x "))::bigint"
 
 const struct cr_db_stmt api_stmts[] = {
@@ -97,33 +102,45 @@ const struct cr_db_stmt api_stmts[] = {
 	  "SELECT user_id, password_hash, is_active FROM users WHERE lower(email) = lower($1::text)", 1 },
 
 	/*
-	 * The per-account login limit (db/migrations/004_login_limit.sql): count
-	 * this attempt in the email's window (a new window when the last one
-	 * ended; the count stops at max + 1) and look the user up, in one round
-	 * trip. $4 false: the email cannot be stored (it had a NUL byte), count it
-	 * but match no user.
+	 * The login limits (db/migrations/010_login_limits.sql, fcgi/h_auth.c):
+	 * make or lock the three counters of this attempt, a counter whose window
+	 * ended starting a new one. Always in the order address, email, pair (the
+	 * order of refunds too), so that two logins never wait for each other's
+	 * rows in a circle.
 	 */
-	{ S_LOGIN_CHARGE,
-	  "WITH hit AS ("
-	  " INSERT INTO login_attempts AS a (email_key, attempts, window_end)"
-	  " VALUES (" LOGIN_KEY ", 1, now() + make_interval(secs => $2::int))"
-	  " ON CONFLICT (email_key) DO UPDATE SET"
-	  "  attempts = CASE WHEN a.window_end <= now() THEN 1"
-	  "             ELSE LEAST(a.attempts + 1, $3::int + 1) END,"
-	  "  window_end = CASE WHEN a.window_end <= now() THEN EXCLUDED.window_end"
-	  "               ELSE a.window_end END"
-	  " RETURNING a.attempts, a.window_end)"
-	  " SELECT hit.attempts,"
-	  "  GREATEST(1, ceil(extract(epoch FROM hit.window_end - now())))::int,"
-	  "  hit.window_end, u.user_id, u.password_hash, u.is_active"
-	  " FROM hit LEFT JOIN users u ON $4::bool AND lower(u.email) = lower($1::text)", 4 },
+	{ S_LOGIN_LOCK,
+	  "INSERT INTO login_limits AS l (scope, key, failures, window_end, last_at) VALUES"
+	  " ('address', " ADDR_KEY ", 0, " LOGIN_WINDOW ", now()),"
+	  " ('email', " EMAIL_KEY ", 0, " LOGIN_WINDOW ", now()),"
+	  " ('pair', " PAIR_KEY ", 0, " LOGIN_WINDOW ", now())"
+	  " ON CONFLICT (scope, key) DO UPDATE SET"
+	  "  failures = CASE WHEN l.window_end <= now() THEN 0 ELSE l.failures END,"
+	  "  window_end = CASE WHEN l.window_end <= now() THEN EXCLUDED.window_end"
+	  "               ELSE l.window_end END"
+	  " RETURNING l.scope, l.failures,"
+	  "  GREATEST(1, ceil(extract(epoch FROM l.window_end - now())))::int, l.window_end,"
+	  "  extract(epoch FROM now() - l.last_at)::float8", 3 },
 
-	/* A success gives its own attempt back (in the same window only). */
+	/* Count the attempt that is about to be checked (its counters are locked). */
+	{ S_LOGIN_COUNT,
+	  "UPDATE login_limits SET failures = failures + 1, last_at = now()"
+	  " WHERE (scope, key) IN (VALUES " LOGIN_KEYS ")", 2 },
+
+	/* A success gives its own attempt back, in the windows it was counted in only. */
 	{ S_LOGIN_REFUND,
-	  "UPDATE login_attempts SET attempts = attempts - 1"
-	  " WHERE email_key = " LOGIN_KEY " AND window_end = $2::timestamptz AND attempts > 0", 2 },
+	  "WITH v (scope, key, window_end) AS (VALUES"
+	  "  ('address', " ADDR_KEY ", $3::timestamptz), ('email', " EMAIL_KEY ", $4::timestamptz),"
+	  "  ('pair', " PAIR_KEY ", $5::timestamptz)),"
+	  " mine AS (SELECT l.scope, l.key FROM login_limits l JOIN v USING (scope, key)"
+	  "  WHERE l.window_end = v.window_end AND l.failures > 0"
+	  "  ORDER BY l.scope FOR UPDATE OF l)"
+	  " UPDATE login_limits l SET failures = l.failures - 1"
+	  " FROM mine WHERE l.scope = mine.scope AND l.key = mine.key", 5 },
 
-	{ S_LOGIN_PRUNE, "DELETE FROM login_attempts WHERE window_end < now()", 0 },
+	/* SKIP LOCKED: pruning never waits for a login, so it cannot deadlock with one. */
+	{ S_LOGIN_PRUNE,
+	  "DELETE FROM login_limits WHERE (scope, key) IN"
+	  " (SELECT scope, key FROM login_limits WHERE window_end < now() FOR UPDATE SKIP LOCKED)", 0 },
 
 	{ S_HEALTH, "SELECT 1", 0 },
 

@@ -21,8 +21,9 @@
 #define S_REG_CHECK	"reg_check"	/* $1 username, $2 email -> username taken, email taken */
 #define S_REGISTER	"register"	/* $1 username, $2 email, $3 hash -> user_id */
 #define S_LOGIN		"login"		/* $1 email -> user_id, hash, active */
-#define S_LOGIN_CHARGE	"login_charge"	/* $1 email, $2 window s, $3 max, $4 look up -> see below */
-#define S_LOGIN_REFUND	"login_refund"	/* $1 email, $2 window_end (as returned) */
+#define S_LOGIN_LOCK	"login_lock"	/* $1 email, $2 address, $3 window s -> see below */
+#define S_LOGIN_COUNT	"login_count"	/* $1 email, $2 address */
+#define S_LOGIN_REFUND	"login_refund"	/* $1 email, $2 address, $3-$5 window_end of each scope */
 #define S_LOGIN_PRUNE	"login_prune"	/* expired login windows */
 #define S_HEALTH	"health"
 #define S_M_STATUS	"m_status"	/* status, count */
@@ -35,8 +36,8 @@ enum exec_col {
 	EG_RUNTIME, EG_TIME_MS, EG_MEMORY_KB, EG_EXIT_CODE, EG_EXIT_SIGNAL,
 };
 
-/* Columns of S_LOGIN_CHARGE: always one row; the user's columns NULL when unknown. */
-enum login_col { LC_ATTEMPTS, LC_RETRY_AFTER, LC_WINDOW_END, LC_USER, LC_HASH, LC_ACTIVE };
+/* Columns of S_LOGIN_LOCK: one row per counter (scope "address", "email", "pair"). */
+enum login_col { LL_SCOPE, LL_FAILURES, LL_WINDOW_LEFT, LL_WINDOW_END, LL_SINCE_LAST };
 
 extern const struct cr_db_stmt api_stmts[];
 

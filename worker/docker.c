@@ -361,12 +361,6 @@ int docker_start(struct docker *d, const char *id)
 	return container_call(d, "POST", id, "/start", "start a container", 204, 304, 204);
 }
 
-int docker_kill(struct docker *d, const char *id)
-{
-	/* 409: not running; 404: gone. Either way it is not running any more. */
-	return container_call(d, "POST", id, "/kill", "kill a container", 204, 409, 404);
-}
-
 int docker_remove(struct docker *d, const char *id)
 {
 	/* 409 is "removal already in progress". */

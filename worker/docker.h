@@ -61,8 +61,7 @@ int docker_check_profile(struct docker *d);
  */
 int docker_create(struct docker *d, const char *json, char *id);
 int docker_start(struct docker *d, const char *id);
-/* Both succeed when the container is already stopped or gone. */
-int docker_kill(struct docker *d, const char *id);
+/* Succeeds when the container is already gone or being removed. */
 int docker_remove(struct docker *d, const char *id);
 
 struct docker_container {

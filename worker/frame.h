@@ -12,8 +12,10 @@
  *   v              int32   1
  *   files          array of { name: utf8 (a plain file name, no '/'), data: binary }
  *   stdin          binary
- *   compile        utf8    shell command run by /bin/sh -c in /work, absent if none
- *   run            utf8    shell command run by /bin/sh -c in /work
+ *   compile        utf8    command run in /work, absent if none: a plain
+ *                          "prog arg..." is exec'd by the runner itself, one
+ *                          with shell syntax runs under /bin/sh -c
+ *   run            utf8    command run in /work, the same way
  *   time_ms        int64   wall-clock limit of the run step
  *   compile_ms     int64   wall-clock limit of the compile step
  *   output_bytes   int64   cap per stream (stdout, stderr) of the run step

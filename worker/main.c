@@ -13,7 +13,9 @@
  *
  * It also forks the pool's helpers (pool.c): the fillers that keep
  * pre-started containers ready, and the janitor that removes used containers
- * off the slots' critical path; they are restarted like slots.
+ * off the slots' critical path; and the leaser (slot.h), which renews the
+ * lease of every running claim whatever its slot is doing. They are
+ * restarted like slots.
  *
  * SIGTERM/SIGINT: the slots stop claiming, finish their running submission
  * (or give it back after a grace), and the supervisor exits 0 after them.
@@ -117,6 +119,8 @@ static pid_t spawn_slot(struct supervisor *sv, int i)
 	}
 	sv->db.conn = NULL;
 	/* exit(), not _exit(): LeakSanitizer checks the slot too */
+	if (i == sv->nchildren - 1)
+		exit(slot_leaser_main(&sv->cfg, sv->board));
 	if (i >= sv->cfg.worker_slots)
 		exit(pool_helper_main(&sv->cfg, i - sv->cfg.worker_slots));
 	exit(slot_main(&sv->cfg, i, sv->board));
@@ -221,16 +225,17 @@ static void reap_containers(struct supervisor *sv, bool all_ours)
 	docker_containers_free(list, n);
 }
 
-/* A pool helper exited: it holds nothing; start a new one unless stopping. */
+/* A helper (the pool's, the leaser) exited: it holds nothing; start a new one unless stopping. */
 static void helper_exited(struct supervisor *sv, int i, int status)
 {
-	const char *name = pool_helper_name(&sv->cfg, i - sv->cfg.worker_slots);
+	const char *name = i == sv->nchildren - 1 ? "leaser"
+						  : pool_helper_name(&sv->cfg, i - sv->cfg.worker_slots);
 
 	sv->children[i].pid = 0;
 	if (WIFSIGNALED(status) && !(sv->stopping && WTERMSIG(status) == SIGTERM))
-		cr_error("pool %s died by signal %d", name, WTERMSIG(status));
+		cr_error("%s died by signal %d", name, WTERMSIG(status));
 	else if (!sv->stopping || WEXITSTATUS(status) != 0)
-		cr_error("pool %s exited with status %d", name, WEXITSTATUS(status));
+		cr_error("%s exited with status %d", name, WEXITSTATUS(status));
 	if (!sv->stopping) {
 		int64_t now = cr_monotonic_ms();
 
@@ -273,7 +278,9 @@ static void slot_exited(struct supervisor *sv, int i, int status)
 		job.attempts = st->attempts;
 		if (cr_db_ensure(&sv->db) == 0)
 			queue_give_back(&sv->db, &job, sv->cfg.worker_id,
-					"the worker's slot process died", sv->cfg.max_attempts);
+					"the worker's slot process died",
+					sv->stopping ? QUEUE_SHUTDOWN : QUEUE_FAILURE,
+					sv->cfg.max_platform_failures);
 		st->busy = 0;
 	}
 	if (!sv->stopping) {
@@ -444,7 +451,8 @@ int main(int argc, char **argv)
 		cr_die("cannot start: mmap: %s", strerror(errno));
 	if (pool_setup(&sv.cfg) < 0)
 		cr_die("cannot start: could not set up the pool");
-	sv.nchildren = sv.cfg.worker_slots + pool_helpers(&sv.cfg);
+	/* the slots, the pool's helpers, and the leaser last */
+	sv.nchildren = sv.cfg.worker_slots + pool_helpers(&sv.cfg) + 1;
 	sv.children = cr_xcalloc((size_t)sv.nchildren, sizeof(*sv.children));
 	cr_db_init(&sv.db, sv.cfg.database_url, queue_stmts);
 	if (docker_init(&sv.docker, sv.cfg.docker_socket) < 0)

@@ -25,7 +25,10 @@
  * filler: an empty queue means the cold path (create in the slot) and a miss,
  * which grows that language's target (pool_next_target) up to pool_max; an
  * entry unused for pool_idle_seconds shrinks by one per period to its pool_size
- * (the language row's, else the worker's).
+ * (the language row's, else the worker's). A language whose pool_size is 0 has
+ * no pool: nothing is pre-started and its misses grow nothing. The board, the
+ * queues and the fillers exist whatever the worker's pool_size, because only
+ * the rows, read by filler 0, say which languages want one.
  * A used one wakes the fillers (an eventfd) to start its replacement once its
  * result is stored (not at the take: the program is about to run then).
  *
@@ -109,7 +112,7 @@ struct pool_msg {
 
 /* Process-wide: set up before fork, inherited by every child. */
 static struct {
-	bool on;
+	bool on;			/* set up: the board and queues exist */
 	int pool_size, pool_max;
 	int64_t max_age_ms;
 	struct pool_board *board;
@@ -180,18 +183,15 @@ int pool_setup(const struct cr_config *cfg)
 	P.pool_size = cfg->pool_size < POOL_QUEUE_MAX ? cfg->pool_size : POOL_QUEUE_MAX;
 	P.pool_max = cfg->pool_max;
 	P.max_age_ms = (int64_t)cfg->pool_max_age_seconds * 1000;
-	P.on = cfg->pool_size > 0;
 	if (pipe2(P.janitor, O_CLOEXEC) < 0)
 		return cr_error("could not create the janitor's pipe: %s", strerror(errno));
 	/* writers never block: a full pipe means "remove it yourself" */
 	fcntl(P.janitor[1], F_SETFL, O_NONBLOCK);
-	if (!P.on)
-		return 0;
+	/* even with pool_size 0: a language row may still want a pool */
 	P.board = mmap(NULL, sizeof(*P.board), PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (P.board == MAP_FAILED) {
 		P.board = NULL;
-		P.on = false;
 		return cr_error("could not map the pool's board: %s", strerror(errno));
 	}
 	memset(P.board, 0, sizeof(*P.board));
@@ -209,14 +209,10 @@ int pool_setup(const struct cr_config *cfg)
 	if (P.pool_max > POOL_QUEUE_MAX)
 		cr_info("pool: pool_max %d capped at %d per language (unix queue length)",
 			P.pool_max, POOL_QUEUE_MAX);
-	cr_info("pool: on, %d to %d ready containers per language, %d fillers",
-		P.pool_size, effective_max(), POOL_FILLERS);
+	cr_info("pool: %d to %d ready containers per language (a row's pool_size "
+		"overrides; 0: no pool), %d fillers", P.pool_size, effective_max(), POOL_FILLERS);
+	P.on = true;
 	return 0;
-}
-
-bool pool_enabled(void)
-{
-	return P.on;
 }
 
 int pool_helpers(const struct cr_config *cfg)
@@ -366,8 +362,11 @@ int pool_take(const char *language, const struct pool_key *want, struct pool_con
 		int64_t now = cr_monotonic_ms();
 
 		if (r == 0) {
-			ADD(e->misses, 1);
-			wake_fillers();
+			/* pool_size 0: no pool, so nothing to grow */
+			if (LOAD(e->floor) > 0) {
+				ADD(e->misses, 1);
+				wake_fillers();
+			}
 			return 0;
 		}
 		if (r < 0)
@@ -591,7 +590,7 @@ static void apply_misses(void)
 		int m = __atomic_exchange_n(&e->misses, 0, __ATOMIC_SEQ_CST);
 		int t, nt;
 
-		if (!m || !LOAD(e->active))
+		if (!m || !LOAD(e->active) || !LOAD(e->floor))
 			continue;
 		do {
 			t = LOAD(e->target);

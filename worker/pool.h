@@ -13,8 +13,9 @@
  * Processes: slots call pool_take() and pool_dispose(); POOL_FILLERS filler
  * processes create, attach and start containers (filler 0 also reloads the
  * language table, shrinks idle entries and replaces stale containers); one
- * janitor process removes containers off the slots' critical path. The janitor
- * runs even with pool_size 0: the cold path hands its removals to it too.
+ * janitor process removes containers off the slots' critical path. All of it
+ * runs even with pool_size 0: a language row's pool_size may still ask for a
+ * pool, and the cold path hands its removals to the janitor too.
  */
 #ifndef CR_WORKER_POOL_H
 #define CR_WORKER_POOL_H
@@ -69,7 +70,7 @@ bool pool_container_fresh(int64_t created_ms, int64_t now_ms, int64_t max_age_ms
 /* Create the shared board and sockets; before any fork. 0 or -1. */
 int pool_setup(const struct cr_config *cfg);
 
-/* Helper processes the supervisor forks: fillers (0 if the pool is off) + janitor. */
+/* Helper processes the supervisor forks: fillers (0 if not set up) + janitor. */
 int pool_helpers(const struct cr_config *cfg);
 
 /* Main of helper number i (0..pool_helpers()-1) in a forked child: exit status. */
@@ -102,12 +103,9 @@ void pool_dispose(struct docker *d, const char *id);
 /*
  * Does key still match the language's row, as filler 0 last read it (each
  * sweep interval)? false when the row's key differs or the language is no
- * longer active; true when the pool does not know (it is off, or has not
+ * longer active; true when the pool does not know (not set up, or has not
  * read the rows yet): then the next submission's own snapshot decides.
  */
 bool pool_key_current(const char *language, const struct pool_key *key);
-
-/* Is the pool on (pool_size > 0 and set up)? */
-bool pool_enabled(void);
 
 #endif

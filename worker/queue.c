@@ -31,12 +31,20 @@
 	"SELECT status, pg_notify(CASE WHEN status = 'queued' THEN '" QUEUE_CHANNEL_QUEUED "' " \
 	"                         ELSE '" QUEUE_CHANNEL_DONE "' END, submission_id::text) FROM s"
 
-/* attempts in SET/CASE is the value before this update: the claim's count. */
-#define REQUEUE_OR_FAIL(max) \
-	"status = CASE WHEN c.attempts < " max " THEN 'queued' ELSE 'internal_error' END, " \
+/*
+ * Back to the queue, or internal_error when lost is true. Columns in SET and
+ * CASE are the values before this update.
+ */
+#define REQUEUE_OR_FAIL(lost) \
+	"status = CASE WHEN " lost " THEN 'internal_error' ELSE 'queued' END, " \
 	"lease_owner = NULL, lease_until = NULL, " \
-	"execution_started_at = CASE WHEN c.attempts < " max " THEN NULL ELSE c.execution_started_at END, " \
-	"execution_completed_at = CASE WHEN c.attempts < " max " THEN NULL ELSE now() END, "
+	"execution_started_at = CASE WHEN " lost " THEN c.execution_started_at END, " \
+	"execution_completed_at = CASE WHEN " lost " THEN now() END, "
+
+/* A lease expired: the claim counts against the program ($1 = max_attempts). */
+#define LEASE_LOST "c.attempts - c.give_backs >= $1::int"
+/* A platform failure given back ($6 = failure, $5 = max_platform_failures). */
+#define FAILURES_LOST "($6::boolean AND c.platform_failures + 1 >= $5::int)"
 
 const struct cr_db_stmt queue_stmts[] = {
 	{ "queue_claim",
@@ -44,7 +52,9 @@ const struct cr_db_stmt queue_stmts[] = {
 	  "       lease_owner = $1, lease_until = now() + make_interval(secs => $2::int), "
 	  "       execution_started_at = now() "
 	  "WHERE submission_id = (SELECT submission_id FROM code_submissions "
-	  "                       WHERE status = 'queued' ORDER BY submitted_at "
+	  "                       WHERE status = 'queued' "
+	  "                         AND (not_before IS NULL OR not_before <= now()) "
+	  "                       ORDER BY submitted_at "
 	  "                       LIMIT 1 FOR UPDATE SKIP LOCKED) "
 	  "RETURNING submission_id::text, attempts, language, source_code, input_data, "
 	  "          docker_image, source_file, compile_command, execute_command, "
@@ -80,19 +90,26 @@ const struct cr_db_stmt queue_stmts[] = {
 	  "      RETURNING submission_id) "
 	  "SELECT pg_notify('" QUEUE_CHANNEL_DONE "', submission_id::text) FROM r",
 	  14 },
+	/*
+	 * A failure backs off 1, 2, 4 ... 60 s before the next claim; a shutdown
+	 * is requeued at once and costs the submission nothing.
+	 */
 	{ "queue_give_back",
-	  "WITH s AS (UPDATE code_submissions c SET " REQUEUE_OR_FAIL("$5::int")
-	  "                  last_error = $4::text "
+	  "WITH s AS (UPDATE code_submissions c SET " REQUEUE_OR_FAIL(FAILURES_LOST)
+	  "                  last_error = $4::text, give_backs = c.give_backs + 1, "
+	  "                  platform_failures = c.platform_failures + $6::boolean::int, "
+	  "                  not_before = CASE WHEN $6::boolean THEN now() + "
+	  "                    make_interval(secs => least(60, 2 ^ least(c.platform_failures, 6))) END "
 	  "           WHERE submission_id = $1::uuid AND attempts = $2::int "
 	  "             AND lease_owner = $3 AND status = 'running' "
 	  "           RETURNING submission_id, status, attempts), "
 	  RESULT_FOR_INTERNAL_ERROR,
-	  5 },
+	  6 },
 	{ "queue_sweep",
 	  "WITH x AS (SELECT submission_id FROM code_submissions "
 	  "           WHERE status = 'running' AND lease_until < now() "
 	  "           FOR UPDATE SKIP LOCKED), "
-	  "s AS (UPDATE code_submissions c SET " REQUEUE_OR_FAIL("$1::int")
+	  "s AS (UPDATE code_submissions c SET " REQUEUE_OR_FAIL(LEASE_LOST)
 	  "             last_error = 'lease of ' || coalesce(c.lease_owner, 'unknown') || ' expired' "
 	  "      FROM x WHERE c.submission_id = x.submission_id "
 	  "      RETURNING c.submission_id, c.status, c.attempts), "
@@ -255,22 +272,24 @@ int queue_finish(struct cr_db *db, const struct queue_job *job, const char *owne
 }
 
 int queue_give_back(struct cr_db *db, const struct queue_job *job, const char *owner,
-		    const char *why, int max_attempts)
+		    const char *why, enum queue_return kind, int max_platform_failures)
 {
 	char attempts[16], max[16];
-	const char *values[5] = { job->id, attempts, owner, why, max };
+	const char *failure = kind == QUEUE_FAILURE ? "true" : "false";
+	const char *values[6] = { job->id, attempts, owner, why, max, failure };
 	PGresult *res;
 	int ret;
 
 	snprintf(attempts, sizeof(attempts), "%d", job->attempts);
-	snprintf(max, sizeof(max), "%d", max_attempts);
-	res = cr_db_exec(db, "queue_give_back", 5, values, NULL, NULL, 0, NULL);
+	snprintf(max, sizeof(max), "%d", max_platform_failures);
+	res = cr_db_exec(db, "queue_give_back", 6, values, NULL, NULL, 0, NULL);
 	if (!res)
 		return -1;
 	ret = PQntuples(res) == 1 ? 0 : 1;
 	if (ret == 0)
-		cr_info("submission given back: status=%s attempt=%d why=\"%s\"",
-			PQgetvalue(res, 0, 0), job->attempts, why);
+		cr_info("submission given back: status=%s attempt=%d kind=%s why=\"%s\"",
+			PQgetvalue(res, 0, 0), job->attempts,
+			kind == QUEUE_FAILURE ? "failure" : "shutdown", why);
 	else
 		cr_warn("give-back discarded: submission %s attempt %d is no longer ours",
 			job->id, job->attempts);

@@ -55,7 +55,7 @@ void queue_job_free(struct queue_job *job);
 /* 1 claimed into job, 0 nothing queued, -1 database error. */
 int queue_claim(struct cr_db *db, const char *owner, int lease_seconds, struct queue_job *job);
 
-/* 0 renewed, 1 the lease is no longer ours, -1 database error. */
+/* 0 renewed, 1 the lease is no longer ours, -1 database error (the leaser's, main.c). */
 int queue_renew(struct cr_db *db, const struct queue_job *job, const char *owner,
 		int lease_seconds);
 
@@ -63,15 +63,26 @@ int queue_renew(struct cr_db *db, const struct queue_job *job, const char *owner
 int queue_finish(struct cr_db *db, const struct queue_job *job, const char *owner,
 		 const struct verdict *v);
 
+/* Why a claim goes back to the queue without a result (db/migrations/009). */
+enum queue_return {
+	QUEUE_SHUTDOWN,		/* the worker is stopping: requeued at once, costs nothing */
+	QUEUE_FAILURE,		/* the platform failed: counted, backed off, capped */
+};
+
 /*
- * Platform failure or shutdown: back to queued with last_error = why, or, when
- * attempts >= max_attempts, internal_error with a result row naming why.
+ * Back to queued with last_error = why; a failure is counted in
+ * platform_failures and not claimed again before a back-off (1 s doubling up
+ * to 60 s), and the max_platform_failures-th ends it internal_error with a
+ * result row. Neither counts against the program's max_attempts.
  * 0 done, 1 fenced out, -1 database error.
  */
 int queue_give_back(struct cr_db *db, const struct queue_job *job, const char *owner,
-		    const char *why, int max_attempts);
+		    const char *why, enum queue_return kind, int max_platform_failures);
 
-/* Expired leases back to queued (or internal_error); returns rows moved or -1. */
+/*
+ * Expired leases back to queued, or internal_error once a submission lost
+ * max_attempts claims that way (claims minus give-backs); rows moved or -1.
+ */
 int queue_sweep(struct cr_db *db, int max_attempts);
 
 /* Expire now the leases held by owner (a worker known dead); rows or -1. */

@@ -55,6 +55,7 @@ struct slot {
 	bool docker_ok;
 	int64_t stop_at;	/* monotonic ms of the stop request, 0 if none */
 	struct held_set held;	/* sandbox mode: containers kept between runs */
+	unsigned claim;		/* claim_seq of the claim being run */
 };
 
 static bool stopping(struct slot *s)
@@ -148,7 +149,14 @@ static void publish_job(struct slot *s, const struct queue_job *job)
 {
 	snprintf(s->state->submission, sizeof(s->state->submission), "%s", job->id);
 	s->state->attempts = job->attempts;
+	s->claim = __atomic_add_fetch(&s->state->claim_seq, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&s->state->busy, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Did the leaser find this claim's lease taken away (the sweep requeued it)? */
+static bool lease_lost(const struct slot *s)
+{
+	return __atomic_load_n(&s->state->lost_seq, __ATOMIC_SEQ_CST) == s->claim;
 }
 
 static void publish_container(struct slot *s, const char *id)
@@ -161,11 +169,13 @@ static void publish_container(struct slot *s, const char *id)
 	}
 }
 
-static void give_back(struct slot *s, const struct queue_job *job, const char *why)
+static void give_back(struct slot *s, const struct queue_job *job, const char *why,
+		      enum queue_return kind)
 {
 	for (int i = 0; i < FINISH_TRIES; i++) {
 		if (ensure_db(s) == 0 &&
-		    queue_give_back(&s->db, job, s->cfg->worker_id, why, s->cfg->max_attempts) >= 0)
+		    queue_give_back(&s->db, job, s->cfg->worker_id, why, kind,
+				    s->cfg->max_platform_failures) >= 0)
 			return;
 		poll(NULL, 0, RETRY_WAIT_MS);
 	}
@@ -184,24 +194,23 @@ static void finish(struct slot *s, const struct queue_job *job, const struct ver
 }
 
 /*
- * Read the result frame, renewing the lease. Returns 1 with the frame, 0 when
- * the job must be given back (why filled), -1 when the lease is lost.
+ * Read the result frame; the leaser renews the lease meanwhile (slot.h).
+ * Returns 1 with the frame, 0 when the job must be given back (why filled;
+ * *kind says whose fault), -1 when the lease is lost.
  */
 static int await_result(struct slot *s, const struct queue_job *job, struct docker_attach *a,
-			size_t *frame_len, char *why, size_t whylen)
+			size_t *frame_len, char *why, size_t whylen, enum queue_return *kind)
 {
 	int64_t start = cr_monotonic_ms();
 	int64_t deadline = start + slot_job_budget_ms(job);
-	int64_t renew_every = s->cfg->lease_seconds * 1000 / 3;
-	int64_t next_renew = start + renew_every;
 
-	if (renew_every < 500)
-		renew_every = 500;
+	*kind = QUEUE_FAILURE;
 	for (;;) {
-		int64_t now = cr_monotonic_ms();
-		int64_t until = deadline < next_renew ? deadline : next_renew;
+		int64_t now, until = cr_monotonic_ms() + 1000;	/* look at the lease each second */
 		int r;
 
+		if (deadline < until)
+			until = deadline;
 		if (stopping(s) && s->stop_at + SLOT_STOP_GRACE_MS < until)
 			until = s->stop_at + SLOT_STOP_GRACE_MS;
 		r = docker_attach_read_frame(a, until, frame_len);
@@ -219,18 +228,12 @@ static int await_result(struct slot *s, const struct queue_job *job, struct dock
 		}
 		if (s->stop_at && now >= s->stop_at + SLOT_STOP_GRACE_MS) {
 			snprintf(why, whylen, "the worker is shutting down");
+			*kind = QUEUE_SHUTDOWN;
 			return 0;
 		}
-		if (now >= next_renew) {
-			next_renew = now + renew_every;
-			if (ensure_db(s) == 0) {
-				int rr = queue_renew(&s->db, job, s->cfg->worker_id, s->cfg->lease_seconds);
-
-				if (rr == 1) {
-					cr_warn("lease lost while running: abandoning the run");
-					return -1;
-				}
-			}
+		if (lease_lost(s)) {
+			cr_warn("lease lost while running: abandoning the run");
+			return -1;
 		}
 	}
 }
@@ -500,6 +503,7 @@ static void run_job(struct slot *s, struct queue_job *job, int64_t claim_ms)
 	char err[256];
 	size_t result_len = 0;
 	bool have_result = false, sandbox = sandbox_mode(s, job);
+	enum queue_return kind = QUEUE_FAILURE;
 	int64_t t0 = cr_monotonic_ms(), t_written, t_result = 0, t_finished = 0;
 	int r;
 
@@ -524,7 +528,7 @@ static void run_job(struct slot *s, struct queue_job *job, int64_t claim_ms)
 	if (start_run(s, job, &key, sandbox, &b, why, sizeof(why)) < 0)
 		goto give_back;
 	t_written = cr_monotonic_ms();
-	r = await_result(s, job, &b.a, &result_len, why, sizeof(why));
+	r = await_result(s, job, &b.a, &result_len, why, sizeof(why), &kind);
 	if (r < 0)
 		goto out;
 	if (r == 0) {
@@ -576,9 +580,10 @@ give_back:
 	if (b.a.err.len)
 		cr_warn("container stderr: %.300s", b.a.err.data);
 	cr_warn("could not run the submission: %s", why);
-	give_back(s, job, why);
+	give_back(s, job, why, kind);
 	/* a platform failure: do not hurry to fail the next submission the same way */
-	stopsig_wait(-1, RETRY_WAIT_MS);
+	if (kind == QUEUE_FAILURE)
+		stopsig_wait(-1, RETRY_WAIT_MS);
 out:
 	/*
 	 * Off the result's critical path: the row is final before we clean up,
@@ -589,6 +594,70 @@ out:
 	__atomic_store_n(&s->state->busy, 0, __ATOMIC_SEQ_CST);
 	if (have_result)
 		cr_result_free(&res);
+}
+
+/* The leaser: renew one busy slot's lease; mark it lost when it is not ours. */
+static void renew_slot(struct cr_db *db, const struct cr_config *cfg, struct slot_state *st)
+{
+	struct queue_job job;
+	unsigned seq;
+
+	if (!__atomic_load_n(&st->busy, __ATOMIC_SEQ_CST))
+		return;
+	memset(&job, 0, sizeof(job));
+	seq = __atomic_load_n(&st->claim_seq, __ATOMIC_SEQ_CST);
+	memcpy(job.id, st->submission, sizeof(job.id) - 1);
+	job.attempts = st->attempts;
+	/* the slot moved on while we copied: the next round renews the new claim */
+	if (__atomic_load_n(&st->claim_seq, __ATOMIC_SEQ_CST) != seq ||
+	    !__atomic_load_n(&st->busy, __ATOMIC_SEQ_CST) || cr_db_ensure(db) < 0)
+		return;
+	if (queue_renew(db, &job, cfg->worker_id, cfg->lease_seconds) == 1 &&
+	    __atomic_load_n(&st->claim_seq, __ATOMIC_SEQ_CST) == seq &&
+	    __atomic_load_n(&st->busy, __ATOMIC_SEQ_CST)) {
+		cr_warn("lease of submission %s attempt %d lost", job.id, job.attempts);
+		__atomic_store_n(&st->lost_seq, seq, __ATOMIC_SEQ_CST);
+	}
+}
+
+static bool any_busy(const struct cr_config *cfg, struct slot_board *board)
+{
+	for (int i = 0; i < cfg->worker_slots; i++)
+		if (__atomic_load_n(&board->slots[i].busy, __ATOMIC_SEQ_CST))
+			return true;
+	return false;
+}
+
+/*
+ * A process of its own, so that nothing a slot waits for (dockerd stalled in
+ * a create, a runner that never answers) can delay a renewal: the lease
+ * covers the whole claim, from the claim to the stored result.
+ */
+int slot_leaser_main(const struct cr_config *cfg, struct slot_board *board)
+{
+	struct cr_db db;
+	int every = cfg->lease_seconds * 1000 / 3;
+	int64_t stop_at = 0;
+
+	cr_log_set_context("leaser");
+	if (stopsig_init() < 0)
+		return 1;
+	cr_db_init(&db, cfg->database_url, queue_stmts);
+	if (every < 500)
+		every = 500;
+	/* on a stop, the slots may still finish for SLOT_STOP_GRACE_MS: keep renewing */
+	for (;;) {
+		if (stopsig_requested() && !stop_at)
+			stop_at = cr_monotonic_ms();
+		if (stop_at && (!any_busy(cfg, board) ||
+				cr_monotonic_ms() > stop_at + SLOT_STOP_GRACE_MS + 5000))
+			break;
+		for (int i = 0; i < cfg->worker_slots; i++)
+			renew_slot(&db, cfg, &board->slots[i]);
+		stopsig_wait(-1, stop_at ? 500 : every);
+	}
+	cr_db_close(&db);
+	return 0;
 }
 
 int slot_main(const struct cr_config *cfg, int index, struct slot_board *board)

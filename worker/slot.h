@@ -45,6 +45,8 @@ struct slot_state {
 	char submission[37];
 	int attempts;
 	char container[DOCKER_ID_MAX + 1];
+	unsigned claim_seq;		/* bumped by each claim, after submission/attempts */
+	unsigned lost_seq;		/* the leaser: the claim claim_seq's lease is lost */
 	int held_used[HELD_MAX];	/* held[i] below is valid (sandbox mode) */
 	char held[HELD_MAX][DOCKER_ID_MAX + 1];
 };
@@ -55,6 +57,13 @@ struct slot_board {
 	int sandbox_refused;		/* the self-check found a guarantee that cannot hold */
 	struct slot_state slots[];	/* worker_slots of them */
 };
+
+/*
+ * The leaser process: renews the lease of every busy slot's claim every
+ * lease_seconds / 3, whatever the slot is doing (a Docker call that hangs
+ * included), and tells a slot whose lease was lost. Returns its exit status.
+ */
+int slot_leaser_main(const struct cr_config *cfg, struct slot_board *board);
 
 /* The slot process's main loop; returns the process exit status. */
 int slot_main(const struct cr_config *cfg, int index, struct slot_board *board);

@@ -6,6 +6,9 @@
  *
  * Kills by the platform for a limit report exit_signal 9 and exit_code NULL,
  * whatever the runner saw, because that is what API.md promises a client.
+ *
+ * The runner's sizes are not trusted: what is stored is cut to the worker's
+ * own output_limit_bytes, and a stream cut here counts as cut by the runner.
  */
 #include "config.h"
 
@@ -13,8 +16,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/conf.h"
 #include "worker/frame.h"
 #include "worker/verdict.h"
+
+/* The start-up checks (common/conf.c) must see the frame the worker reads. */
+_Static_assert(CR_LIMIT_FRAME_BYTES == CR_FRAME_MAX_BYTES,
+	       "CR_LIMIT_FRAME_BYTES (common/conf.h) must equal CR_FRAME_MAX_BYTES");
 
 static const struct {
 	int sig;
@@ -42,6 +50,15 @@ static void set_bytes(struct verdict_bytes *b, const struct cr_bytes *src)
 	b->present = true;
 	b->data = src->data ? src->data : "";
 	b->len = src->data ? src->len : 0;
+}
+
+/* Cut b to cap bytes; true when it was longer. */
+static bool cap_bytes(struct verdict_bytes *b, size_t cap)
+{
+	if (b->len <= cap)
+		return false;
+	b->len = cap;
+	return true;
 }
 
 static void describe_signal(char *out, size_t outlen, const char *what, int sig)
@@ -78,6 +95,7 @@ static void map_compile(const struct cr_result *r, const struct verdict_limits *
 {
 	v->status = "failed";
 	set_bytes(&v->compilation_error, &r->compile_output);
+	cap_bytes(&v->compilation_error, lim->output_limit_bytes);
 	if (r->compile_timeout) {
 		v->status = "timeout";
 		v->has_runtime_error = true;
@@ -126,8 +144,8 @@ void verdict_map(const struct cr_result *r, const struct verdict_limits *lim,
 
 	set_bytes(&v->out, &r->out);
 	set_bytes(&v->err, &r->err);
-	v->out_truncated = r->stdout_truncated;
-	v->err_truncated = r->stderr_truncated;
+	v->out_truncated = cap_bytes(&v->out, lim->output_limit_bytes) || r->stdout_truncated;
+	v->err_truncated = cap_bytes(&v->err, lim->output_limit_bytes) || r->stderr_truncated;
 	v->has_time = true;
 	v->time_ms = r->time_ms < 0 ? 0 : r->time_ms;
 	v->has_memory = true;
@@ -139,13 +157,13 @@ void verdict_map(const struct cr_result *r, const struct verdict_limits *lim,
 		snprintf(v->runtime_error, sizeof(v->runtime_error),
 			 "memory limit exceeded (%d MB)", lim->max_memory_mb);
 		set_killed(v);
-	} else if (r->stdout_truncated || r->stderr_truncated) {
+	} else if (v->out_truncated || v->err_truncated) {
 		v->status = "output_limit_exceeded";
 		v->has_runtime_error = true;
 		snprintf(v->runtime_error, sizeof(v->runtime_error),
 			 "output limit exceeded (%zu bytes on %s)", lim->output_limit_bytes,
-			 r->stdout_truncated && r->stderr_truncated ? "stdout and stderr" :
-			 r->stdout_truncated ? "stdout" : "stderr");
+			 v->out_truncated && v->err_truncated ? "stdout and stderr" :
+			 v->out_truncated ? "stdout" : "stderr");
 		if (r->output_killed)
 			set_killed(v);
 		else

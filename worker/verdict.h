@@ -15,6 +15,9 @@
  *   compile time-out -> timeout        compile failure -> failed (compilation_error)
  *   oom -> memory_limit_exceeded       (beats the SIGKILL it caused)
  *   stdout/stderr cut -> output_limit_exceeded (beats the time-out of a flood)
+ *                      cut by the runner, or here: a stream or compiler output
+ *                      longer than output_limit_bytes is cut to it whatever
+ *                      the runner says, so the stored output never exceeds it
  *   run time-out -> timeout            signal -> failed (exit_code NULL)
  *   exit code != 0 -> failed           exit code 0 -> completed
  */
@@ -32,7 +35,7 @@ struct verdict_limits {
 	int timeout_seconds;
 	int compile_timeout_seconds;
 	int max_memory_mb;
-	size_t output_limit_bytes;
+	size_t output_limit_bytes;	/* also the most of each output that is stored */
 };
 
 /* A nullable byte field; present == false is SQL NULL. */

@@ -4,7 +4,9 @@
  * Theory of operation. The runner starts as root with only CAP_SETUID,
  * CAP_SETGID and CAP_KILL, reads a job frame (worker/frame.h) from stdin,
  * writes the job's files into /work and runs the compile step (if any) and the
- * run step, each as `/bin/sh -c <command>` in a child that drops to the job's
+ * run step, each in a child that execs the command itself when it is a plain
+ * `prog arg...` (no shell syntax: a signal death is then seen as such) and
+ * runs it under `/bin/sh -c <command>` otherwise; the child drops to the job's
  * uid/gid (no supplementary groups, no capabilities, no-new-privs) in a new
  * session, with RLIMIT_FSIZE/NOFILE/CORE set and a minimal environment. The
  * child's stdin, stdout and stderr are pipes; every other descriptor of the

@@ -303,6 +303,111 @@ static void test_check_worker(void)
 	cr_config_free(&c);
 }
 
+/* Limits that cannot all hold, and the two sides each message must name. */
+static const struct {
+	const char *text;
+	const char *want1, *want2;
+} refused[] = {
+	{ "output_limit_bytes = 8388608\n", "output_limit_bytes", "JOB_MAX_OUTPUT_BYTES" },
+	{ "output_limit_bytes = 4194305\n", "output_limit_bytes", "JOB_MAX_OUTPUT_BYTES" },
+	{ "max_input_bytes = 16777216\n", "max_input_bytes", "CR_FRAME_MAX_BYTES" },
+	{ "max_source_bytes = 16000000\nmax_input_bytes = 1000000\n", "max_source_bytes",
+	  "CR_FRAME_MAX_BYTES" },
+	{ "max_body_bytes = 16777217\n", "max_body_bytes", "CR_FRAME_MAX_BYTES" },
+	{ "max_body_bytes = 1073741824\n", "max_body_bytes", "CR_FRAME_MAX_BYTES" },
+	{ "api_wait_margin_seconds = 55\n", "api_wait_margin_seconds", "fastcgi_read_timeout" },
+	{ "api_wait_margin_seconds = 600\n", "api_wait_margin_seconds", "fastcgi_read_timeout" },
+};
+
+/* Defaults with what both programs require, then text. */
+static void limits_config(struct cr_config *c, const char *text)
+{
+	char err[256] = "";
+
+	cr_config_defaults(c);
+	c->database_url = strdup("dbname=x");
+	c->jwt_key = strdup("0123456789abcdef0123456789abcdef");
+	CU_ASSERT_EQUAL(cr_config_parse(c, text, "t", err, sizeof(err)), 0);
+}
+
+static void test_check_limits_refused(void)
+{
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct cr_config c;
+		char err[512] = "";
+
+		limits_config(&c, refused[i].text);
+		/* both programs read the file: both refuse it */
+		CU_ASSERT_EQUAL(cr_config_check_worker(&c, err, sizeof(err)), -1);
+		if (!strstr(err, refused[i].want1) || !strstr(err, refused[i].want2))
+			fprintf(stderr, "\nlimits case %zu: \"%s\"\n", i, err);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, refused[i].want1));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, refused[i].want2));
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(cr_config_check_api(&c, err, sizeof(err)), -1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, refused[i].want1));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, refused[i].want2));
+		cr_config_free(&c);
+	}
+}
+
+static void test_check_limits_accepted(void)
+{
+	static const char *const ok[] = {
+		"",							/* the defaults */
+		"output_limit_bytes = 4194304\n",			/* the runner's cap */
+		"max_source_bytes = 1048576\nmax_input_bytes = 15663104\n",	/* room exactly */
+		"max_body_bytes = 16777216\n",
+		"api_wait_margin_seconds = 54\n",
+		"api_max_waiters = 0\napi_wait_margin_seconds = 600\n",	/* no wait at all */
+	};
+	char err[512] = "";
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct cr_config c;
+
+		limits_config(&c, ok[i]);
+		if (cr_config_check_worker(&c, err, sizeof(err)) != 0)
+			fprintf(stderr, "\nlimits ok case %zu: \"%s\"\n", i, err);
+		CU_ASSERT_EQUAL(cr_config_check_worker(&c, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(cr_config_check_api(&c, err, sizeof(err)), 0);
+		cr_config_free(&c);
+	}
+}
+
+/* The result frame's own bound, out of reach of the shipped numbers. */
+static void test_check_limits_result_frame(void)
+{
+	static const struct cr_limits small = { 1024 * 1024, 1024 * 1024, 64 * 1024, 60, 5 };
+	struct cr_config c;
+	char err[512] = "";
+
+	/* 3 x 320 KiB + 64 KiB = 1 MiB; a small job so that the job frame fits too */
+	limits_config(&c, "output_limit_bytes = 327680\nmax_input_bytes = 0\n"
+		      "max_body_bytes = 65536\n");
+	CU_ASSERT_EQUAL(cr_config_check_limits(&c, &small, err, sizeof(err)), 0);
+	c.output_limit_bytes++;
+	CU_ASSERT_EQUAL(cr_config_check_limits(&c, &small, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "output_limit_bytes"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "CR_FRAME_MAX_BYTES"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at most 327680"));
+	cr_config_free(&c);
+}
+
+static void test_wait_seconds(void)
+{
+	struct cr_config c;
+
+	cr_config_defaults(&c);
+	CU_ASSERT_EQUAL(cr_config_wait_seconds(&c, 10), 15);	/* limit + margin */
+	CU_ASSERT_EQUAL(cr_config_wait_seconds(&c, 49), 54);
+	CU_ASSERT_EQUAL(cr_config_wait_seconds(&c, 50), 55);	/* nginx's 60 s less 5 */
+	CU_ASSERT_EQUAL(cr_config_wait_seconds(&c, 300), 55);	/* the longest a row allows */
+	CU_ASSERT(cr_config_wait_seconds(&c, 300) + CR_LIMIT_ANSWER_SECONDS <=
+		  CR_LIMIT_NGINX_READ_SECONDS);
+	cr_config_free(&c);
+}
+
 static int usage_calls;
 static FILE *usage_to;
 
@@ -359,6 +464,10 @@ void conf_suite(void)
 		{ "load errors", test_load_errors },
 		{ "check_api", test_check_api },
 		{ "check_worker", test_check_worker },
+		{ "limits refused", test_check_limits_refused },
+		{ "limits accepted", test_check_limits_accepted },
+		{ "limits: result frame", test_check_limits_result_frame },
+		{ "wait seconds", test_wait_seconds },
 		{ "command line", test_args },
 		{ NULL, NULL },
 	};

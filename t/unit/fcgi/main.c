@@ -9,6 +9,7 @@ void ratelimit_suite(void);
 void http_suite(void);
 void auth_suite(void);
 void metrics_suite(void);
+void trust_suite(void);
 
 int main(void)
 {
@@ -20,5 +21,6 @@ int main(void)
 	http_suite();
 	auth_suite();
 	metrics_suite();
+	trust_suite();
 	return cr_run_tests();
 }

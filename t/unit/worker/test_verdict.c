@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/conf.h"
 #include "t/unit/cu.h"
 #include "worker/frame.h"
 #include "worker/verdict.h"
@@ -165,6 +166,77 @@ static void test_table(void)
 		check_row(t);
 }
 
+/* A runner that ignores the cap: the worker cuts what it stores, and says so. */
+static void test_recap(void)
+{
+	static char big[100], small[] = "ok\n";
+	struct verdict_limits lim = { 10, 30, 256, 10 };
+	struct cr_result r;
+	struct verdict v;
+
+	memset(big, 'x', sizeof(big));
+	memset(&r, 0, sizeof(r));
+	r.ran = true;
+	r.out.data = big;
+	r.out.len = sizeof(big);	/* not flagged truncated by the runner */
+	r.err.data = small;
+	r.err.len = strlen(small);
+	verdict_map(&r, &lim, &v);
+	CU_ASSERT(!v.retry);
+	CU_ASSERT_STRING_EQUAL(v.status, "output_limit_exceeded");
+	CU_ASSERT_EQUAL(v.out.len, 10);
+	CU_ASSERT(v.out_truncated);
+	CU_ASSERT_EQUAL(v.err.len, strlen(small));
+	CU_ASSERT(!v.err_truncated);
+	CU_ASSERT_PTR_NOT_NULL(strstr(v.runtime_error, "10 bytes on stdout"));
+	CU_ASSERT(v.has_exit_code && v.exit_code == 0);	/* it ended by itself */
+
+	/* exactly at the cap is not cut */
+	r.out.len = 10;
+	verdict_map(&r, &lim, &v);
+	CU_ASSERT_STRING_EQUAL(v.status, "completed");
+	CU_ASSERT(!v.out_truncated);
+
+	/* stderr too, and the compiler's output */
+	r.err.data = big;
+	r.err.len = 11;
+	verdict_map(&r, &lim, &v);
+	CU_ASSERT_STRING_EQUAL(v.status, "output_limit_exceeded");
+	CU_ASSERT(v.err_truncated && v.err.len == 10);
+	memset(&r, 0, sizeof(r));
+	r.compiled = true;
+	r.compile_exit = 1;
+	r.compile_output.data = big;
+	r.compile_output.len = sizeof(big);
+	verdict_map(&r, &lim, &v);
+	CU_ASSERT_STRING_EQUAL(v.status, "failed");
+	CU_ASSERT(v.compilation_error.present && v.compilation_error.len == 10);
+}
+
+/* common/conf.h's copy of the runner's cap is the one frame.c enforces. */
+static void test_runner_cap_agrees(void)
+{
+	struct cr_job job = { .nfiles = 0, .run = (char *)"true", .time_ms = 1000,
+			      .compile_ms = 1000, .file_bytes = 1024, .nofile = 64, .uid = 10000 };
+	struct cr_job back;
+	uint8_t *doc;
+	size_t len;
+	char err[256];
+
+	job.output_bytes = job.compile_output_bytes = CR_LIMIT_RUNNER_OUTPUT_BYTES;
+	doc = cr_job_encode(&job, &len);
+	CU_ASSERT_FATAL(doc != NULL);
+	CU_ASSERT_EQUAL(cr_job_decode(doc, len, &back, err, sizeof(err)), 0);
+	cr_job_free(&back);
+	free(doc);
+	job.output_bytes = CR_LIMIT_RUNNER_OUTPUT_BYTES + 1;
+	doc = cr_job_encode(&job, &len);
+	CU_ASSERT_FATAL(doc != NULL);
+	CU_ASSERT_EQUAL(cr_job_decode(doc, len, &back, err, sizeof(err)), -1);
+	cr_job_free(&back);
+	free(doc);
+}
+
 static void test_signal_names(void)
 {
 	CU_ASSERT_STRING_EQUAL(verdict_signal_name(9), "SIGKILL");
@@ -189,6 +261,8 @@ void verdict_suite(void)
 {
 	static const struct cr_test tests[] = {
 		{ "verdict table", test_table },
+		{ "output re-capped", test_recap },
+		{ "runner's output cap", test_runner_cap_agrees },
 		{ "signal names", test_signal_names },
 		{ "internal error", test_internal_error },
 		{ NULL, NULL },

@@ -1,0 +1,191 @@
+"""
+Leases that cover the whole run, and platform failures that do not count against
+the program (issue 10, item 1; db/migrations/009, worker/slot.c's leaser).
+
+  - dockerd stalled (SIGSTOP) for longer than the lease, under load: every
+    submission ends completed, none is requeued by the sweep while its slot still
+    works on it (no "lease ... expired"), each has one result and one run that
+    reached its end (the worker's "finished:" lines);
+  - a rolling restart of the worker (SIGTERM, a new one, three times) under load:
+    every submission completed, exactly once, and no give-back counted as a
+    platform failure;
+  - a platform failure that repeats (an image that does not exist) is backed off
+    and capped by max_platform_failures, not by max_attempts.
+
+The worker runs with a short lease (lease_seconds = 6) so that a 15 s stall is
+well past it; the property is the same as for the default 30 s and a 45 s stall.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import docker_ping, pid_alive
+
+SLEEPER = "import time\nprint('start', flush=True)\ntime.sleep(%s)\nprint('done %s')\n"
+
+
+class Worker:
+    """Restart the session's worker with extra configuration keys; undo on exit."""
+
+    def __init__(self, stack, **keys):
+        self.stack, self.keys = stack, keys
+
+    def __enter__(self):
+        with open(self.stack.conf) as f:
+            self.saved = f.read()
+        with open(self.stack.conf, "a") as f:
+            for k, v in self.keys.items():
+                f.write("%s = %s\n" % (k, v))
+        self.stack.stop_worker()
+        self.stack.start_worker()
+        return self
+
+    def __exit__(self, *exc):
+        with open(self.stack.conf, "w") as f:
+            f.write(self.saved)
+        self.stack.stop_worker()
+        self.stack.start_worker()
+
+
+@pytest.fixture(scope="module")
+def user(stack):
+    if not stack.has_worker:
+        pytest.fail("coderank-worker is not built in %s" % os.path.dirname(stack.worker_bin))
+    stack.db("INSERT INTO rate_limit_tiers (tier, requests_per_minute, max_concurrent) "
+             "VALUES ('leasetest', 100000, 100) ON CONFLICT (tier) DO NOTHING")
+    return stack.new_user(tier="leasetest")
+
+
+def submit(stack, user, src, lang="python"):
+    r = stack.http("POST", "/api/v1/execute", json={"language": lang, "source_code": src},
+                   token=user.token)
+    assert r.status == 202, r
+    return r.json["submission_id"]
+
+
+def row(stack, sid):
+    return stack.db("SELECT status, attempts, give_backs, platform_failures, "
+                    "coalesce(last_error, ''), "
+                    "(SELECT count(*) FROM execution_results r WHERE r.submission_id = s.submission_id) "
+                    "FROM code_submissions s WHERE submission_id = %s", (sid,))[0]
+
+
+def finished_count(stack, sid):
+    return len(re.findall(r'sub=%s .*msg="finished:' % sid, stack.log("worker")))
+
+
+def check_once(stack, user, sids, want_stdout):
+    """Every submission completed, with its own output, one result, one finished run."""
+    problems = []
+    for sid in sids:
+        res = stack.wait_final(user.token, sid, timeout=180)
+        status, attempts, give_backs, failures, last_error, nres = row(stack, sid)
+        if res["status"] != "completed" or res["stdout"] != want_stdout[sid]:
+            problems.append("%s: %s %r (%s)" % (sid, res["status"], res.get("stdout"), last_error))
+        if nres != 1:
+            problems.append("%s: %d result rows" % (sid, nres))
+        if finished_count(stack, sid) != 1:
+            problems.append("%s: %d runs reached their end" % (sid, finished_count(stack, sid)))
+        if "expired" in last_error:
+            problems.append("%s: requeued by the sweep while running: %s" % (sid, last_error))
+    assert not problems, "\n".join(problems)
+
+
+def docker_pid():
+    return int(open("/var/run/docker.pid").read().strip())
+
+
+def test_dockerd_stalled_longer_than_the_lease(stack, user):
+    # container mode without a pool: every run makes Docker calls (create,
+    # attach, start), which are where a slot used to go without renewing
+    with Worker(stack, lease_seconds=6, sweep_interval_seconds=1, isolation="container",
+                pool_size=0):
+        # a first run so that the worker's containers exist and are warm
+        stack.wait_final(user.token, submit(stack, user, "print(1)\n"), timeout=120)
+        want = {}
+        for i in range(6):
+            sid = submit(stack, user, SLEEPER % (1.5, i))
+            want[sid] = "start\ndone %d\n" % i
+        # stall dockerd while runs are in flight (the slots' Docker calls and
+        # attach streams all go through it) and others wait in the queue
+        time.sleep(1.0)
+        pid = docker_pid()
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            time.sleep(15)      # 2.5 leases
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        deadline = time.time() + 60
+        while not docker_ping():
+            assert time.time() < deadline, "dockerd did not answer after SIGCONT"
+            time.sleep(0.3)
+        check_once(stack, user, list(want), want)
+        # none of them was cut short by a failure cap, whatever went wrong meanwhile
+        assert all(row(stack, sid)[3] < 5 for sid in want)
+
+
+def test_rolling_restart_under_load(stack, user):
+    want, lock, stop = {}, threading.Lock(), threading.Event()
+
+    def load():
+        i = 0
+        while not stop.is_set():
+            sid = submit(stack, user, SLEEPER % (0.3 + (i % 4) * 0.2, i))
+            with lock:
+                want[sid] = "start\ndone %d\n" % i
+            i += 1
+            time.sleep(0.15)
+
+    t = threading.Thread(target=load)
+    t.start()
+    try:
+        for _ in range(3):
+            time.sleep(4)
+            # SIGTERM: the slots finish what they run, or give it back
+            stack.stop_worker()
+            assert not stack.worker_running()
+            stack.start_worker()
+        time.sleep(2)
+    finally:
+        stop.set()
+        t.join()
+    assert len(want) >= 30, len(want)
+    check_once(stack, user, list(want), want)
+    counts = [row(stack, sid) for sid in want]
+    # a shutdown is never a platform failure, and never costs an attempt of the program
+    assert all(r[3] == 0 for r in counts), [r for r in counts if r[3]]
+    assert all(r[1] - r[2] == 1 for r in counts), [r for r in counts if r[1] - r[2] != 1]
+
+
+def test_platform_failures_back_off_and_cap(stack, user):
+    """An image that does not exist: every claim fails on the platform's side."""
+    stack.db("INSERT INTO language_configs (language_id, display_name, docker_image, "
+             "source_file, compile_command, execute_command, timeout_seconds, "
+             "compile_timeout_seconds, max_memory_mb, max_processes, is_active) "
+             "SELECT 'py_noimage', 'Python (no image)', 'coderank/no-such-image:1', "
+             "source_file, compile_command, execute_command, timeout_seconds, "
+             "compile_timeout_seconds, max_memory_mb, max_processes, true "
+             "FROM language_configs WHERE language_id = 'python' ON CONFLICT DO NOTHING")
+    try:
+        with Worker(stack, max_platform_failures=3, max_attempts=1):
+            t0 = time.time()
+            sid = submit(stack, user, "print(1)\n", lang="py_noimage")
+            res = stack.wait_final(user.token, sid, timeout=120)
+            took = time.time() - t0
+            status, attempts, give_backs, failures, last_error, nres = row(stack, sid)
+            # max_attempts = 1 would have ended it at the first failure before:
+            # failures are counted apart, up to max_platform_failures
+            assert res["status"] == "internal_error", res
+            assert (attempts, give_backs, failures, nres) == (3, 3, 3, 1), row(stack, sid)
+            assert "no-such-image" in last_error, last_error
+            # backed off 1 s, then 2 s, before the second and third claims
+            assert took >= 3.0, took
+    finally:
+        stack.db("DELETE FROM code_submissions WHERE language = 'py_noimage'")
+        stack.db("DELETE FROM language_configs WHERE language_id = 'py_noimage'")
