@@ -55,8 +55,11 @@ const char *held_retire_reason(const struct cr_result *res, const struct verdict
 	/* The runner's own word first: it exits after an unclean job. */
 	if (res->error)
 		return "runner error";
+	if (!res->clean && res->dirty)
+		return res->dirty;
+	/* the last allowed run is sent without keep: its runner exits after it */
 	if (!res->clean)
-		return res->dirty ? res->dirty : "the runner did not clean up";
+		return runs >= max_runs ? "sandbox_max_runs reached" : "the runner did not clean up";
 	/* The worker's view agrees or overrides: any verdict but an ordinary end. */
 	if (v->retry)
 		return "runner error";

@@ -154,6 +154,8 @@ static const struct retire_row retire_rows[] = {
 	  .runs = 1, .max_runs = 100, .want = "2 files left in /tmp" },
 	{ "not clean, no reason given", .ran = true, .runs = 1, .max_runs = 100,
 	  .want = "the runner did not clean up" },
+	{ "the last run, sent without keep", .ran = true, .runs = 100, .max_runs = 100,
+	  .want = "sandbox_max_runs reached" },
 	{ "not clean beats max runs", .ran = true, .dirty = "shm left", .runs = 100,
 	  .max_runs = 100, .want = "shm left" },
 	{ "clean but nothing ran (the worker's retry)", .clean = true, .runs = 1,
