@@ -93,6 +93,7 @@ struct pool_entry {
 	int misses;			/* slots that found none, since a filler looked */
 	int64_t last_take_ms;
 	int64_t last_shrink_ms;
+	int64_t loaded_ms;		/* the leader last read this row (or found it gone) */
 	int64_t retry_at_ms;		/* after start failures: not before */
 	int fails;
 	int64_t taken, discarded;	/* for the log */
@@ -396,12 +397,12 @@ int pool_take(const char *language, const struct pool_key *want, struct pool_con
 	}
 }
 
-bool pool_key_current(const char *language, const struct pool_key *key)
+bool pool_key_current(const char *language, const struct pool_key *key, int64_t since_ms)
 {
 	struct pool_entry *e;
 	struct pool_key cur;
 
-	if (!P.on || !language || !(e = find_entry(language)))
+	if (!P.on || !language || !(e = find_entry(language)) || LOAD(e->loaded_ms) <= since_ms)
 		return true;
 	if (!LOAD(e->active))
 		return false;
@@ -675,11 +676,13 @@ static void reload_languages(struct filler *f)
 		if (!LOAD(e->active) && LOAD(e->target) < min_ready)
 			STORE(e->target, min_ready);
 		STORE(e->active, 1);
+		STORE(e->loaded_ms, cr_monotonic_ms());
 	}
 	PQclear(res);
 	for (int i = 0; i < LOAD(P.board->nentries); i++)
 		if (!seen[i] && LOAD(P.board->e[i].active)) {
 			cr_info("pool: %s is no longer active", P.board->e[i].language);
+			STORE(P.board->e[i].loaded_ms, cr_monotonic_ms());
 			STORE(P.board->e[i].active, 0);
 			STORE(P.board->e[i].target, 0);
 		}

@@ -103,9 +103,11 @@ void pool_dispose(struct docker *d, const char *id);
 /*
  * Does key still match the language's row, as filler 0 last read it (each
  * sweep interval)? false when the row's key differs or the language is no
- * longer active; true when the pool does not know (not set up, or has not
- * read the rows yet): then the next submission's own snapshot decides.
+ * longer active, as read after since_ms (a container used since may have
+ * come from a fresher snapshot than the pool's copy); true when the pool
+ * does not know (not set up, or has not read the rows since): then the next
+ * submission's own snapshot decides.
  */
-bool pool_key_current(const char *language, const struct pool_key *key);
+bool pool_key_current(const char *language, const struct pool_key *key, int64_t since_ms);
 
 #endif

@@ -338,7 +338,7 @@ static void sweep_held(struct slot *s, bool all)
 		why = all ? "the slot is stopping"
 			  : held_expired(h, now, s->cfg->sandbox_idle_seconds * 1000LL,
 					 s->cfg->pool_max_age_seconds * 1000LL, p.revents);
-		if (!why && !pool_key_current(h->language, &h->key))
+		if (!why && !pool_key_current(h->language, &h->key, h->last_used_ms))
 			why = "its language's row changed";
 		if (why)
 			retire_held(s, h, why);

@@ -1,10 +1,11 @@
 # Runs the image's setuid-root binaries (su, mount, newgrp...) and reads their
-# credentials while they run: no-new-privileges keeps them at uid 10000.
+# credentials while they run: no-new-privileges keeps them at the program's own
+# uid (10000 in container mode, one of 10000..10063 in sandbox mode).
 # language: python
 # family: escape
 # status: completed
-# stdout-contains: BLOCKED /usr/bin/su runs with euid 10000
-# stdout-contains: BLOCKED /usr/bin/passwd runs with euid 10000
+# stdout-regex: BLOCKED /usr/bin/su runs with my euid \((1000[0-9]|100[1-5][0-9]|1006[0-3])\)
+# stdout-regex: BLOCKED /usr/bin/passwd runs with my euid \((1000[0-9]|100[1-5][0-9]|1006[0-3])\)
 # stdout-not-contains: ESCAPED
 # stdout-contains: DONE
 import os
@@ -30,8 +31,10 @@ for prog in ["/usr/bin/su", "/usr/bin/passwd", "/usr/bin/newgrp", "/usr/bin/chsh
     p.wait()
     if euid == 0:
         print("ESCAPED %s runs with euid 0" % prog)
+    elif euid == os.getuid():
+        print("BLOCKED %s runs with my euid (%d)" % (prog, euid))
     elif euid is not None:
-        print("BLOCKED %s runs with euid %d" % (prog, euid))
+        print("ODD %s runs with euid %d, mine is %d" % (prog, euid, os.getuid()))
     else:
         print("UNOBSERVED %s (exited too soon)" % prog)
 print("DONE")

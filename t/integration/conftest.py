@@ -57,6 +57,7 @@ import http.client as httpclient
 import itertools
 import json as jsonlib
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -100,6 +101,27 @@ def pid_alive(pid):
             return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
     except (OSError, IndexError):
         return False
+
+
+def finished_fields(worker_log, submission_id):
+    """The fields of the worker's "finished:" line of a submission, as a dict
+    (status, path, isolation, container, run, retire, time_ms, ...), or None when
+    there is no such line (yet). Tolerant of fields it does not know and of their
+    order; a quoted value (a reason with spaces) keeps its words."""
+    for line in worker_log.splitlines():
+        if "sub=%s " % submission_id not in line + " " or 'msg="finished:' not in line:
+            continue
+        msg = line.split('msg="finished:', 1)[1]
+        if msg.endswith('"'):
+            msg = msg[:-1]
+        fields = {}
+        for m in re.finditer(r'(\w+)=(\\"(?:[^\\]|\\[^"])*?\\"|\S+)', msg):
+            v = m.group(2)
+            if v.startswith('\\"'):
+                v = v[2:-2]
+            fields[m.group(1)] = v
+        return fields
+    return None
 
 
 def free_port():

@@ -41,6 +41,16 @@ appears in its output. After each family an ordinary program must still work.
 
 Submissions run concurrently, at most as many at once as the worker has slots,
 so that the time from POST to final status measures the run and not the queue.
+
+Isolation modes. The corpus runs in the worker's default mode (sandbox: a slot's
+long-lived container serves many runs; a container the worker kept after a clean
+run, "retire=-" in its finished line, is allowed to outlive the run, every other
+one must be gone). The cases that leave state behind (STATEFUL: files, daemons,
+fork and thread bombs, memory hogs, open descriptors, a killed clock) run a
+second time in container mode (test_hostile_container_mode), on copies of the
+language rows whose isolation column says 'container' (<lang>_ctr,
+<lang>_fast_ctr), with the same expectations, and each must log
+isolation=container and leave no container at all.
 """
 
 import ast
@@ -51,6 +61,8 @@ import subprocess
 import time
 
 import pytest
+
+from conftest import finished_fields
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(os.path.dirname(HERE), "hostile")
@@ -85,6 +97,14 @@ HELLO = {
 }
 # The language whose ordinary program is run right after each family.
 AFTER = {"resources": "c", "escape": "python", "compile": "cpp", "bytes": "java"}
+# The cases that leave state behind in their container (files, processes, threads,
+# memory, descriptors): they run in both isolation modes.
+STATEFUL = ("background_outlives.js", "background_outlives.py", "busy_all_cores.c",
+            "disk_sized_file.c", "fill_work.py", "fork_bomb.c", "fork_bomb_reports.py",
+            "kill_all.py", "memory_hog.cpp", "memory_hog.py", "memory_hog_buffers.js",
+            "million_files.c", "sleep.py", "symlinks.py", "thread_bomb.java",
+            "too_many_open_files.py")
+CONTAINER_SUFFIX = "_ctr"
 
 
 class Case:
@@ -199,6 +219,14 @@ def logged_containers(worker_log, submission_id):
     return sorted(ids)
 
 
+def kept_container(fields):
+    """The container the worker kept for later runs after this one (sandbox mode,
+    no retire reason), or None."""
+    if fields and fields.get("isolation") == "sandbox" and fields.get("retire") == "-":
+        return (fields.get("container") or "")[:12] or None
+    return None
+
+
 def worker_slots(stack):
     try:
         with open(stack.conf) as f:
@@ -211,13 +239,14 @@ def worker_slots(stack):
 class Corpus:
     """Runs the selected cases family by family (lazily) and keeps the outcomes."""
 
-    def __init__(self, stack, selected):
+    def __init__(self, stack, selected, suffix="", isolation=None):
         self.stack = stack
         self.selected = selected
+        self.suffix, self.isolation = suffix, isolation   # rows <lang><suffix>
         self.results = {}
         self.after = {}
         self.user = None
-        self.canary = os.path.join(stack.tmp, "hostile-canary")
+        self.canary = os.path.join(stack.tmp, "hostile-canary" + suffix)
         self.slots = worker_slots(stack)
 
     def setup(self):
@@ -239,6 +268,22 @@ class Corpus:
                   "max_memory_mb, max_processes, true FROM language_configs "
                   "WHERE language_id = %s ON CONFLICT (language_id) DO NOTHING",
                   (FAST_RUN_SECONDS, FAST_COMPILE_SECONDS, lang))
+        # Copies of both with an isolation of their own (the column overrides
+        # the worker's setting).
+        if self.suffix:
+            for lang in EXT.values():
+                for base in (lang, lang + "_fast"):
+                    st.db("INSERT INTO language_configs (language_id, display_name, "
+                          "docker_image, source_file, compile_command, execute_command, "
+                          "timeout_seconds, compile_timeout_seconds, max_memory_mb, "
+                          "max_processes, is_active, isolation) "
+                          "SELECT %s, display_name || ' (' || %s || ')', docker_image, "
+                          "source_file, compile_command, execute_command, timeout_seconds, "
+                          "compile_timeout_seconds, max_memory_mb, max_processes, true, %s "
+                          "FROM language_configs WHERE language_id = %s "
+                          "ON CONFLICT (language_id) DO UPDATE SET is_active = true, "
+                          "isolation = EXCLUDED.isolation",
+                          (base + self.suffix, self.isolation, self.isolation, base))
         with open(self.canary, "w") as f:
             f.write("canary\n")
         self.canary_stat = os.stat(self.canary)
@@ -287,7 +332,7 @@ class Corpus:
         while pending or inflight:
             while pending and len(inflight) < self.slots:
                 case = pending.pop(0)
-                lang = case.language + ("_fast" if case.fast else "")
+                lang = case.language + ("_fast" if case.fast else "") + self.suffix
                 t0 = time.monotonic()
                 r = self.post(lang, case.source(self.subst), case.stdin)
                 if "http-status" in case.meta or r.status != 202:
@@ -308,15 +353,19 @@ class Corpus:
                                                "last": r.json if r is not None else None}
                     del inflight[sid]
             time.sleep(0.1)
-        # No container of any of them may be left after a short grace period.
+        # No container of any of them may be left after a short grace period,
+        # but the one the worker kept for later runs after a clean run (sandbox).
         sids = {v["sid"]: k for k, v in self.results.items()
                 if v.get("sid") and k in {c.name for c in todo}}
         left = {}
         deadline = time.monotonic() + 10
         wlog = self.stack.log("worker")
         known = {sid: logged_containers(wlog, sid) for sid in sids}
+        fields = {sid: finished_fields(wlog, sid) for sid in sids}
+        kept = {sid: kept_container(fields[sid]) for sid in sids}
         while True:
-            left = {sid: containers_of(sid, known[sid]) for sid in sids}
+            left = {sid: [c for c in containers_of(sid, known[sid]) if c[:12] != kept[sid]]
+                    for sid in sids}
             left = {k: v for k, v in left.items() if v}
             if not left or time.monotonic() > deadline:
                 break
@@ -324,9 +373,10 @@ class Corpus:
         for sid, name in sids.items():
             self.results[name]["left"] = left.get(sid, [])
             self.results[name]["containers"] = known[sid]
+            self.results[name]["fields"] = fields[sid]
         # An ordinary submission right after the family.
-        lang = AFTER[family]
-        src, _ = HELLO[lang]
+        lang = AFTER[family] + self.suffix
+        src, _ = HELLO[AFTER[family]]
         t0 = time.monotonic()
         r = self.post(lang, src, "")
         res = None
@@ -385,6 +435,10 @@ def _utf8_len(s):
 
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_hostile(corpus, case):
+    check_case(corpus, case)
+
+
+def check_case(corpus, case):
     out = corpus.result(case)
     if "http-status" in case.meta:
         r = out["post"]
@@ -409,6 +463,8 @@ def test_hostile(corpus, case):
     assert out["elapsed"] <= bound, "took %.1f s, bound %.1f s: %r" % (out["elapsed"], bound,
                                                                       summary)
     assert out["left"] == [], "containers left: %r" % out["left"]
+    if corpus.isolation:
+        assert (out.get("fields") or {}).get("isolation") == corpus.isolation, out.get("fields")
 
     case = case.expanded(corpus.subst)
     stdout, stderr = res.get("stdout") or "", res.get("stderr") or ""
@@ -481,3 +537,27 @@ def test_corpus_is_big_enough():
     assert {c.language for c in CASES} == set(EXT.values())
     for fam in FAMILIES:
         assert any(c.family == fam for c in CASES), fam
+
+
+@pytest.fixture(scope="module")
+def corpus_container(stack, request):
+    selected = set()
+    for item in request.session.items:
+        cs = getattr(item, "callspec", None)
+        if cs is not None and "ccase" in cs.params and item.module.__name__ == __name__:
+            selected.add(cs.params["ccase"].name)
+    c = Corpus(stack, selected, suffix=CONTAINER_SUFFIX, isolation="container")
+    yield c
+    stack.db("UPDATE language_configs SET is_active = false WHERE language_id LIKE %s",
+             ("%" + CONTAINER_SUFFIX.replace("_", "\\_"),))
+
+
+def test_stateful_cases_exist():
+    names = {c.name for c in CASES}
+    assert set(STATEFUL) <= names, set(STATEFUL) - names
+
+
+@pytest.mark.parametrize("ccase", [_param(c) for c in CASES if c.name in STATEFUL])
+def test_hostile_container_mode(corpus_container, ccase):
+    """The cases that leave state behind, again with isolation = container."""
+    check_case(corpus_container, ccase)

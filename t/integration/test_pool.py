@@ -4,10 +4,13 @@ The pool of pre-started one-shot containers (worker/pool.c), on the real stack.
 Each test restarts the worker with the pool settings it needs (pool_on /
 pool_off below) and puts the session's configuration back afterwards, so the
 other test files keep the worker they expect. Container ids come from the
-worker's "finished: ... path=pool container=<id12>" log line.
+worker's "finished: ... path=pool isolation=... container=<id12> ..." log line.
 
   - pool on: correct results for every language, taken from the pool
-  - one container serves exactly one submission, and is removed afterwards
+  - container mode: one container serves exactly one submission, and is removed
+    afterwards
+  - sandbox mode (the default): a pool container, once taken, serves the next
+    submissions of its slot (path=held), and is removed only when retired
   - a ready container that died (what a dockerd restart does to all of them)
     is detected and replaced; its submission still completes
   - SIGTERM leaves no container of the worker; after kill -9 the next worker
@@ -23,6 +26,8 @@ import subprocess
 import time
 
 import pytest
+
+from conftest import finished_fields
 
 HELLO = {
     "python": ('print("Hello, World!")\n', "Hello, World!\n"),
@@ -84,9 +89,12 @@ class PoolWorker:
         return self
 
     def ready(self, lang=None):
+        """Pool containers still waiting for their first submission (in sandbox
+        mode one that served a run keeps its pool label while its slot holds it)."""
         f = ["label=coderank.worker=" + self.wid, "status=running"]
         f.append("label=coderank.pool" + ("=" + lang if lang else ""))
-        return docker_ids(*f)
+        used = used_containers(self.stack)
+        return {i for i in docker_ids(*f) if i[:12] not in used}
 
     def wait_ready(self, langs, per_lang=1, timeout=90):
         for lang in langs:
@@ -121,13 +129,21 @@ def run(stack, user, lang, src=None, timeout=120):
 
 def finished_line(stack, sub_id):
     """The worker's finished line of a submission: (path, container id prefix)."""
+    f = finished_log(stack, sub_id)
+    return f["path"], f["container"]
+
+
+def finished_log(stack, sub_id):
+    """Every field of the worker's finished line of a submission."""
     def find():
-        for line in stack.log("worker").splitlines():
-            if "sub=" + sub_id in line and "finished:" in line:
-                m = re.search(r"path=(\w+) container=([0-9a-f]+)", line)
-                return m.groups() if m else None
-        return None
+        f = finished_fields(stack.log("worker"), sub_id)
+        return f if f and f.get("path") and f.get("container") else None
     return wait_for(find, 10, "the finished line of " + sub_id)
+
+
+def used_containers(stack):
+    """Containers (id12) that served a submission, from the worker's log."""
+    return set(re.findall(r'msg="finished:.* container=([0-9a-f]{12})', stack.log("worker")))
 
 
 def full_id(prefix, ids):
@@ -151,14 +167,16 @@ def test_pool_results_for_every_language(stack, user):
 
 
 def test_one_container_per_submission_then_removed(stack, user):
-    with PoolWorker(stack, pool_size=2, pool_max=4) as w:
+    """Container mode: every run in a container of its own, removed afterwards."""
+    with PoolWorker(stack, pool_size=2, pool_max=4, isolation="container") as w:
         w.wait_ready(["python"], per_lang=2)
         used = []
         for i in range(4):
             res = run(stack, user, "python", "print(%d)\n" % i)
             assert res["status"] == "completed" and res["stdout"] == "%d\n" % i, res
-            path, cid = finished_line(stack, res["submission_id"])
-            used.append((path, cid))
+            f = finished_log(stack, res["submission_id"])
+            assert f["isolation"] == "container", f
+            used.append((f["path"], f["container"]))
             time.sleep(0.5)     # let the replacement start
         ids = [c for _, c in used]
         assert len(set(ids)) == len(ids), "a container served two submissions: %r" % used
@@ -168,6 +186,33 @@ def test_one_container_per_submission_then_removed(stack, user):
             wait_for(lambda: not docker_ids("id=" + cid), 20, "container %s removed" % cid)
         # and the pool is back to its size
         w.wait_ready(["python"], per_lang=2, timeout=30)
+
+
+def test_sandbox_pool_container_serves_the_slots_next_submissions(stack, user):
+    """Sandbox mode: the slot keeps the pool container it took and writes its next
+    submissions of that language to it, each run as another uid."""
+    with PoolWorker(stack, worker_slots=1, pool_size=1, pool_max=1,
+                    isolation="sandbox") as w:
+        w.wait_ready(["python"])
+        ready_before = w.ready("python")
+        src = "import os, socket\nprint(socket.gethostname(), os.getuid())\n"
+        runs = []
+        for _ in range(3):
+            res = run(stack, user, "python", src)
+            assert res["status"] == "completed", res
+            runs.append((res["stdout"].split(), finished_log(stack, res["submission_id"])))
+        (h1, u1), f1 = runs[0]
+        assert f1["path"] == "pool" and f1["run"] == "1", f1
+        assert any(i.startswith(f1["container"]) for i in ready_before), (f1, ready_before)
+        for (h, u), f in runs[1:]:
+            assert f["path"] == "held" and f["container"] == f1["container"], (f1, f)
+            assert f["isolation"] == "sandbox" and f["retire"] == "-", f
+            assert h == h1 == f1["container"][:12], (h, h1, f1)
+        assert [f["run"] for _, f in runs] == ["1", "2", "3"], runs
+        uids = [int(u) for (_, u), _ in runs]
+        assert uids == [10000, 10001, 10002], uids
+        # it is still there and running, held by the slot for its next run
+        assert docker_ids("id=" + f1["container"], "status=running"), f1
 
 
 def test_dead_ready_container_is_replaced(stack, user):
@@ -203,9 +248,14 @@ def test_sigterm_leaves_no_container(stack, user):
 def test_crash_leftovers_are_reaped(stack, user):
     with PoolWorker(stack, pool_size=1, pool_max=1) as w:
         w.wait_ready(LANGS)
+        # one run first, so that (sandbox mode) a slot holds a container too
+        res = run(stack, user, "python", "print(9)\n")
+        assert res["status"] == "completed" and res["stdout"] == "9\n", res
+        held = finished_log(stack, res["submission_id"])["container"]
         dead = w.wid
         left = docker_ids("label=coderank.worker=" + dead)
         assert left
+        assert any(i.startswith(held) for i in left), (held, left)
         stack.kill_worker(signal.SIGKILL)
         assert docker_ids("label=coderank.worker=" + dead), "nothing left to reap?"
         stack.start_worker()    # same configuration, a new worker id (pid)
