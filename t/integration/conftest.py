@@ -124,6 +124,39 @@ def finished_fields(worker_log, submission_id):
     return None
 
 
+class WorkerKeys:
+    """The session's worker restarted with extra configuration keys; the old
+    file and worker back on exit. .wid is the new worker's id."""
+
+    def __init__(self, stack, **keys):
+        self.stack, self.keys = stack, keys
+
+    def __enter__(self):
+        with open(self.stack.conf) as f:
+            self.saved = f.read()
+        with open(self.stack.conf, "a") as f:
+            for k, v in self.keys.items():
+                f.write("%s = %s\n" % (k, v))
+        self.stack.stop_worker()
+        self.stack.start_worker()
+        pat = r'pid=%d msg="starting: worker_id=(\S+)' % self.stack.worker.proc.pid
+        deadline = time.time() + 20
+        self.wid = None
+        while not self.wid:
+            found = re.findall(pat, self.stack.log("worker"))
+            self.wid = found[-1] if found else None
+            assert self.wid or time.time() < deadline, "no start line of the new worker"
+            if not self.wid:
+                time.sleep(0.2)
+        return self
+
+    def __exit__(self, *exc):
+        with open(self.stack.conf, "w") as f:
+            f.write(self.saved)
+        self.stack.stop_worker()
+        self.stack.start_worker()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import finished_fields
+from conftest import WorkerKeys, finished_fields
 
 
 def wait_for(pred, timeout, what):
@@ -95,24 +95,8 @@ def used_containers(stack):
     return set(re.findall(r'msg="finished:.* container=([0-9a-f]{12})', stack.log("worker")))
 
 
-class Worker:
+class Worker(WorkerKeys):
     """The session's worker restarted with extra keys; the old file back on exit."""
-
-    def __init__(self, stack, **keys):
-        self.stack, self.keys = stack, keys
-
-    def __enter__(self):
-        with open(self.stack.conf) as f:
-            self.saved = f.read()
-        with open(self.stack.conf, "a") as f:
-            for k, v in self.keys.items():
-                f.write("%s = %s\n" % (k, v))
-        self.stack.stop_worker()
-        self.stack.start_worker()
-        pat = r'pid=%d msg="starting: worker_id=(\S+)' % self.stack.worker.proc.pid
-        self.wid = wait_for(lambda: (re.findall(pat, self.stack.log("worker")) or [None])[-1],
-                            20, "the worker's start line")
-        return self
 
     def ready(self, lang=None):
         """This worker's pool containers waiting for a first submission."""
@@ -120,12 +104,6 @@ class Worker:
                          "label=coderank.pool" + ("=" + lang if lang else ""))
         used = used_containers(self.stack)
         return {i for i in ids if i[:12] not in used}
-
-    def __exit__(self, *exc):
-        with open(self.stack.conf, "w") as f:
-            f.write(self.saved)
-        self.stack.stop_worker()
-        self.stack.start_worker()
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ import time
 
 import pytest
 
-from conftest import finished_fields
+from conftest import WorkerKeys, finished_fields
 
 HELLO = {
     "python": ('print("Hello, World!")\n', "Hello, World!\n"),
@@ -71,22 +71,8 @@ def wait_for(pred, timeout, what):
     raise AssertionError("not within %ds: %s" % (timeout, what))
 
 
-class PoolWorker:
+class PoolWorker(WorkerKeys):
     """Restart the session's worker with extra configuration keys; undo on exit."""
-
-    def __init__(self, stack, **keys):
-        self.stack, self.keys = stack, keys
-
-    def __enter__(self):
-        with open(self.stack.conf) as f:
-            self.saved = f.read()
-        with open(self.stack.conf, "a") as f:
-            for k, v in self.keys.items():
-                f.write("%s = %s\n" % (k, v))
-        self.stack.stop_worker()
-        self.stack.start_worker()
-        self.wid = worker_id(self.stack, self.stack.worker.proc.pid)
-        return self
 
     def ready(self, lang=None):
         """Pool containers still waiting for their first submission (in sandbox
@@ -100,12 +86,6 @@ class PoolWorker:
         for lang in langs:
             wait_for(lambda: len(self.ready(lang)) >= per_lang, timeout,
                      "%d ready %s container(s)" % (per_lang, lang))
-
-    def __exit__(self, *exc):
-        with open(self.stack.conf, "w") as f:
-            f.write(self.saved)
-        self.stack.stop_worker()
-        self.stack.start_worker()
 
 
 @pytest.fixture(scope="module")
