@@ -529,6 +529,24 @@ class Stack:
             self.seen_500.append((method, path, resp.body[:200]))
         return resp
 
+    def worker_user(self, tier, max_concurrent=100):
+        """A user on a tier of its own that never rate-limits a test of the worker."""
+        if not self.has_worker:
+            raise AssertionError("coderank-worker is not built in %s"
+                                 % os.path.dirname(self.worker_bin))
+        self.db("INSERT INTO rate_limit_tiers (tier, requests_per_minute, max_concurrent) "
+                "VALUES (%s, 100000, %s) ON CONFLICT (tier) DO NOTHING", (tier, max_concurrent))
+        return self.new_user(tier=tier)
+
+    def execute_wait(self, token, lang, src, timeout=120):
+        """POST ?wait=true, then GET until final when it was not held to the end."""
+        r = self.http("POST", "/api/v1/execute?wait=true", token=token, timeout=timeout,
+                      json={"language": lang, "source_code": src})
+        assert r.status in (200, 202), r
+        if r.status == 202 or r.json["status"] in ("queued", "running"):
+            return self.wait_final(token, r.json["submission_id"], timeout)
+        return r.json
+
     def new_user(self, tier=None, password="SecurePass123!"):
         n = uuid.uuid4().hex[:12]
         username, email = "u_" + n, "user_%s@example.com" % n

@@ -19,7 +19,6 @@ well past it; the property is the same as for the default 30 s and a 45 s stall.
 import os
 import re
 import signal
-import subprocess
 import threading
 import time
 
@@ -32,11 +31,7 @@ SLEEPER = "import time\nprint('start', flush=True)\ntime.sleep(%s)\nprint('done 
 
 @pytest.fixture(scope="module")
 def user(stack):
-    if not stack.has_worker:
-        pytest.fail("coderank-worker is not built in %s" % os.path.dirname(stack.worker_bin))
-    stack.db("INSERT INTO rate_limit_tiers (tier, requests_per_minute, max_concurrent) "
-             "VALUES ('leasetest', 100000, 1000) ON CONFLICT (tier) DO NOTHING")
-    return stack.new_user(tier="leasetest")
+    return stack.worker_user('leasetest', max_concurrent=1000)
 
 
 def submit(stack, user, src, lang="python"):

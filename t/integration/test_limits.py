@@ -124,20 +124,11 @@ def rows(stack):
 
 @pytest.fixture(scope="module")
 def user(stack):
-    if not stack.has_worker:
-        pytest.fail("coderank-worker is not built in %s" % os.path.dirname(stack.worker_bin))
-    stack.db("INSERT INTO rate_limit_tiers (tier, requests_per_minute, max_concurrent) "
-             "VALUES ('limitstest', 100000, 100) ON CONFLICT (tier) DO NOTHING")
-    return stack.new_user(tier="limitstest")
+    return stack.worker_user('limitstest')
 
 
 def run(stack, user, lang, src, timeout=120):
-    r = stack.http("POST", "/api/v1/execute?wait=true",
-                   json={"language": lang, "source_code": src}, token=user.token, timeout=timeout)
-    assert r.status in (200, 202), r
-    if r.status == 202 or r.json["status"] in ("queued", "running"):
-        return stack.wait_final(user.token, r.json["submission_id"], timeout)
-    return r.json
+    return stack.execute_wait(user.token, lang, src, timeout)
 
 
 def path_of(stack, sub_id):

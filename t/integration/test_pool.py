@@ -19,7 +19,6 @@ worker's "finished: ... path=pool isolation=... container=<id12> ..." log line.
   - a language row's own pool_size overrides the worker's, read at each sweep
 """
 
-import os
 import re
 import signal
 import subprocess
@@ -90,21 +89,11 @@ class PoolWorker(WorkerKeys):
 
 @pytest.fixture(scope="module")
 def user(stack):
-    if not stack.has_worker:
-        pytest.fail("coderank-worker is not built in %s" % os.path.dirname(stack.worker_bin))
-    stack.db("INSERT INTO rate_limit_tiers (tier, requests_per_minute, max_concurrent) "
-             "VALUES ('pooltest', 100000, 100) ON CONFLICT (tier) DO NOTHING")
-    return stack.new_user(tier="pooltest")
+    return stack.worker_user('pooltest')
 
 
 def run(stack, user, lang, src=None, timeout=120):
-    src = src or HELLO[lang][0]
-    r = stack.http("POST", "/api/v1/execute?wait=true",
-                   json={"language": lang, "source_code": src}, token=user.token, timeout=timeout)
-    assert r.status in (200, 202), r
-    if r.status == 202 or r.json["status"] in ("queued", "running"):
-        return stack.wait_final(user.token, r.json["submission_id"], timeout)
-    return r.json
+    return stack.execute_wait(user.token, lang, src or HELLO[lang][0], timeout)
 
 
 def finished_line(stack, sub_id):
