@@ -124,6 +124,18 @@ def finished_fields(worker_log, submission_id):
     return None
 
 
+def wait_for(pred, timeout, what):
+    """pred()'s first true value within timeout seconds, or fail naming what."""
+    deadline = time.time() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.time() > deadline:
+            raise AssertionError("not within %ds: %s" % (timeout, what))
+        time.sleep(0.1)
+
+
 class WorkerKeys:
     """The session's worker restarted with extra configuration keys; the old
     file and worker back on exit. .wid is the new worker's id."""

@@ -20,17 +20,7 @@ import time
 
 import pytest
 
-from conftest import WorkerKeys, finished_fields
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.2)
-    raise AssertionError("not within %ds: %s" % (timeout, what))
+from conftest import WorkerKeys, finished_fields, wait_for
 
 
 def run_briefly(argv, env, timeout=20):

@@ -26,7 +26,7 @@ import time
 
 import pytest
 
-from conftest import WorkerKeys, finished_fields
+from conftest import WorkerKeys, finished_fields, wait_for
 
 HELLO = {
     "python": ('print("Hello, World!")\n', "Hello, World!\n"),
@@ -58,16 +58,6 @@ def worker_id(stack, pid):
     pat = r'pid=%d msg="starting: worker_id=(\S+)' % pid
     return wait_for(lambda: (re.findall(pat, stack.log("worker")) or [None])[-1], 20,
                     "worker %d's start line" % pid)
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.2)
-    raise AssertionError("not within %ds: %s" % (timeout, what))
 
 
 class PoolWorker(WorkerKeys):

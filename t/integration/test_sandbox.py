@@ -34,7 +34,7 @@ import time
 
 import pytest
 
-from conftest import finished_fields
+from conftest import finished_fields, wait_for
 
 PY = "python"
 RETIRE_LANG = "sbx_py"          # a python row with a 2 s run limit and 128 MB (fixture)
@@ -45,17 +45,6 @@ PLACES = ("/work", "/tmp", "/dev/shm", "/dev/mqueue")
 
 
 # --- the worker ---------------------------------------------------------------------------
-
-def wait_for(pred, timeout, what):
-    deadline = time.time() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.time() > deadline:
-            raise AssertionError("not within %ds: %s" % (timeout, what))
-        time.sleep(0.1)
-
 
 def container_exists(cid):
     return subprocess.run(["docker", "inspect", "--format", "{{.Id}}", cid],
