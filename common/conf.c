@@ -53,8 +53,12 @@ static const struct key keys[] = {
 	INT(jwt_ttl_seconds, 60, 30 * 86400),
 	STR(api_listen),
 	INT(api_processes, 1, 1024),
-	INT(api_max_waiters, 0, 1024),
+	INT(api_threads, 1, 1024),
+	INT(api_db_connections, 1, 256),
+	INT(api_max_waiters, 0, 100000),
 	INT(api_wait_margin_seconds, 0, 600),
+	INT(api_events_max_seconds, 10, 86400),
+	INT(api_hash_concurrency, 0, 1024),
 	SIZE(max_body_bytes, 1024, 1024LL * 1024 * 1024),
 	SIZE(max_source_bytes, 1, 1024LL * 1024 * 1024),
 	SIZE(max_input_bytes, 0, 1024LL * 1024 * 1024),
@@ -110,8 +114,12 @@ void cr_config_defaults(struct cr_config *cfg)
 	cfg->jwt_ttl_seconds = 3600;
 	cfg->api_listen = cr_xstrdup("127.0.0.1:9000");
 	cfg->api_processes = 4;
-	cfg->api_max_waiters = 2;
-	cfg->api_wait_margin_seconds = 5;
+	cfg->api_threads = 16;
+	cfg->api_db_connections = 4;
+	cfg->api_max_waiters = 256;
+	cfg->api_wait_margin_seconds = 10;
+	cfg->api_events_max_seconds = 600;
+	cfg->api_hash_concurrency = 0;	/* the number of CPUs */
 	cfg->max_body_bytes = 2 * 1024 * 1024;
 	cfg->max_source_bytes = 65536;
 	cfg->max_input_bytes = 1024 * 1024;
@@ -468,12 +476,6 @@ const struct cr_limits cr_limits = {
 	.answer_seconds = CR_LIMIT_ANSWER_SECONDS,
 };
 
-/* The longest ?wait=true hold that still lets the API answer before nginx. */
-static int wait_max_seconds(const struct cr_limits *lim)
-{
-	return lim->proxy_read_seconds - lim->answer_seconds;
-}
-
 /* What the worker stores must be what the runner and the result frame carry. */
 static int check_output(const struct cr_config *cfg, const struct cr_limits *lim,
 			char *err, size_t errlen)
@@ -531,27 +533,22 @@ int cr_config_check_limits(const struct cr_config *cfg, const struct cr_limits *
 	if (check_output(cfg, lim, err, errlen) < 0 ||
 	    check_submission(cfg, lim, err, errlen) < 0)
 		return -1;
-	/* the shortest time limit a language may have is 1 s (language_configs) */
-	if (cfg->api_max_waiters > 0 &&
-	    cfg->api_wait_margin_seconds + 1 > wait_max_seconds(lim)) {
-		snprintf(err, errlen, "api_wait_margin_seconds (%d) leaves no time for the "
-			 "program: the API holds a ?wait=true request at most %d s so that it "
-			 "answers before nginx's fastcgi_read_timeout (%d s, "
-			 "nginx/coderank.conf.in) ends it; set api_wait_margin_seconds below %d",
-			 cfg->api_wait_margin_seconds, wait_max_seconds(lim),
-			 lim->proxy_read_seconds, wait_max_seconds(lim));
-		return -1;
-	}
 	return 0;
 }
 
-int cr_config_wait_seconds(const struct cr_config *cfg, int timeout_seconds)
+int cr_config_read_timeout(const struct cr_config *cfg, int longest_limit_seconds)
 {
-	int max = wait_max_seconds(&cr_limits);
+	int t = longest_limit_seconds + cfg->api_wait_margin_seconds + cr_limits.answer_seconds;
 
-	/* both are bounded (time limits by language_configs): no overflow */
-	return timeout_seconds + cfg->api_wait_margin_seconds < max ?
-	       timeout_seconds + cfg->api_wait_margin_seconds : max;
+	return t > cr_limits.proxy_read_seconds ? t : cr_limits.proxy_read_seconds;
+}
+
+int cr_config_wait_seconds(const struct cr_config *cfg, int limit_seconds, int read_timeout)
+{
+	int hold = limit_seconds + cfg->api_wait_margin_seconds;
+	int max = read_timeout - cr_limits.answer_seconds;
+
+	return hold < max ? hold : max;
 }
 
 int cr_config_args(int argc, char **argv, void (*usage)(FILE *), const char **path)

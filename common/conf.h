@@ -48,7 +48,7 @@ struct sockaddr;
 #define CR_LIMIT_RUNNER_OUTPUT_BYTES (4 * 1024 * 1024)	/* JOB_MAX_OUTPUT_BYTES, frame.c */
 #define CR_LIMIT_FRAME_RESERVE_BYTES (64 * 1024)	/* keys, file name, commands, messages */
 /* fastcgi_read_timeout in nginx/coderank.conf.in: change both together */
-#define CR_LIMIT_NGINX_READ_SECONDS 60
+#define CR_LIMIT_NGINX_READ_SECONDS 60	/* the least fastcgi_read_timeout generated */
 #define CR_LIMIT_ANSWER_SECONDS 5	/* after a ?wait=true hold: fetch and answer */
 
 struct cr_config {
@@ -61,8 +61,12 @@ struct cr_config {
 	int jwt_ttl_seconds;		/* default 3600 */
 	char *api_listen;		/* unix socket path or host:port; default 127.0.0.1:9000 */
 	int api_processes;		/* responders in the pool; default 4 */
-	int api_max_waiters;		/* ?wait=true requests waiting at once, all processes; default 2 */
-	int api_wait_margin_seconds;	/* added to the language time limit for ?wait; default 5 */
+	int api_threads;		/* request threads per responder process; default 16 */
+	int api_db_connections;		/* database connections per process; default 4 */
+	int api_max_waiters;		/* held requests (?wait, events) per process; default 256 */
+	int api_wait_margin_seconds;	/* added to compile + time limit for ?wait; default 10 */
+	int api_events_max_seconds;	/* an event stream ends after this; default 600 */
+	int api_hash_concurrency;	/* password hashes at once per process; 0: the CPUs */
 	size_t max_body_bytes;		/* default 2 MiB */
 	size_t max_source_bytes;	/* default 65536 */
 	size_t max_input_bytes;		/* default 1 MiB */
@@ -136,7 +140,7 @@ struct cr_limits {
 	size_t frame_bytes;		/* the largest job or result frame */
 	size_t runner_output_bytes;	/* the runner's cap per output stream */
 	size_t frame_reserve_bytes;	/* a frame's room for all but the payload */
-	int proxy_read_seconds;		/* nginx waits this long for an answer */
+	int proxy_read_seconds;		/* the least fastcgi_read_timeout generated */
 	int answer_seconds;		/* the API's time to answer after a hold */
 };
 
@@ -152,11 +156,19 @@ int cr_config_check_limits(const struct cr_config *cfg, const struct cr_limits *
 			   char *err, size_t errlen);
 
 /*
- * How long the API holds a ?wait=true request for a submission with this time
- * limit: the limit plus api_wait_margin_seconds, but never so long that nginx
- * gives up first (proxy_read_seconds - answer_seconds).
+ * nginx's fastcgi_read_timeout for the API (scripts/nginx-conf writes it, from
+ * coderank-api --read-timeout): the longest compile + time limit of the active
+ * languages, plus api_wait_margin_seconds, plus answer_seconds; at least
+ * proxy_read_seconds.
  */
-int cr_config_wait_seconds(const struct cr_config *cfg, int timeout_seconds);
+int cr_config_read_timeout(const struct cr_config *cfg, int longest_limit_seconds);
+
+/*
+ * How long the API holds a ?wait=true request for a submission whose compile
+ * + time limit is limit_seconds: that plus api_wait_margin_seconds, but never
+ * so long that nginx (read_timeout, above) gives up first.
+ */
+int cr_config_wait_seconds(const struct cr_config *cfg, int limit_seconds, int read_timeout);
 
 void cr_config_free(struct cr_config *cfg);
 

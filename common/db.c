@@ -29,6 +29,7 @@
 
 #define CONNECT_LOG_INTERVAL_MS 5000
 
+/* Shared by the connections of a process, which threads use (atomics). */
 static int64_t last_connect_log_ms = INT64_MIN / 2;
 
 /* libpq messages end with a newline; copy without it for a one-line log. */
@@ -99,8 +100,10 @@ static int connect_and_prepare(struct cr_db *db)
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
 		now = cr_monotonic_ms();
-		if (now - last_connect_log_ms >= CONNECT_LOG_INTERVAL_MS) {
-			last_connect_log_ms = now;
+		int64_t last = __atomic_load_n(&last_connect_log_ms, __ATOMIC_RELAXED);
+		if (now - last >= CONNECT_LOG_INTERVAL_MS &&
+		    __atomic_compare_exchange_n(&last_connect_log_ms, &last, now, false,
+						__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
 			one_line(db->conn ? PQerrorMessage(db->conn) : "out of memory",
 				 why, sizeof(why));
 			cr_error("could not connect to the database: %s", why);
@@ -129,10 +132,9 @@ static int connect_and_prepare(struct cr_db *db)
 		PQclear(res);
 	}
 	db->broken = false;
-	if (last_connect_log_ms > INT64_MIN / 2) {
+	if (__atomic_exchange_n(&last_connect_log_ms, INT64_MIN / 2, __ATOMIC_RELAXED) >
+	    INT64_MIN / 2)
 		cr_info("connected to the database");
-		last_connect_log_ms = INT64_MIN / 2;
-	}
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 /*
  * A PostgreSQL connection that prepares its statements once and heals itself.
  *
- * Each process owns one struct cr_db. Statements are registered up front
+ * A struct cr_db is used by one thread at a time. Statements are registered up front
  * (name, SQL, parameter count); cr_db_ensure() (re)connects when the connection
  * is missing or broken and prepares every registered statement on the new
  * connection. A call that fails because the connection dropped marks it broken,

@@ -24,7 +24,7 @@
 enum cr_log_level cr_log_min_level = CR_LOG_INFO;
 
 static const char *program = "coderank";
-static char context[512];
+static _Thread_local char context[512];	/* per thread: a responder serves many requests at once */
 
 static const char *const level_names[] = {
 	[CR_LOG_DEBUG] = "debug",

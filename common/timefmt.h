@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define CR_RFC3339_LEN 20
 
@@ -11,6 +12,8 @@
 void cr_time_rfc3339(int64_t unix_seconds, char *out);
 /* Current time in ms from CLOCK_MONOTONIC, for durations. */
 int64_t cr_monotonic_ms(void);
+/* CLOCK_MONOTONIC now + ms, for pthread_cond_timedwait on a monotonic condition. */
+void cr_monotonic_after(struct timespec *ts, int64_t ms);
 /* Current unix time in seconds (CLOCK_REALTIME). */
 int64_t cr_now(void);
 

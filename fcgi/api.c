@@ -32,20 +32,31 @@
 #include "fcgi/validate.h"
 
 #define RETRY_AFTER_UNAVAILABLE 2
+#define RETRY_AFTER_HASHES 1
+#define POOL_WAIT_MS 5000	/* for a free database connection, then 503 */
+#define HASH_WAIT_MS 2000	/* for a place at the hash gate, then 503 */
 
 void api_init(struct api *a, const struct cr_config *cfg, struct api_shm *shm, int slot)
 {
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int hashes = cfg->api_hash_concurrency ? cfg->api_hash_concurrency
+					      : (int)(cpus > 0 ? cpus : 1);
+
 	memset(a, 0, sizeof(*a));
 	a->cfg = cfg;
 	a->shm = shm;
 	a->slot = slot;
-	cr_db_init(&a->db, cfg->database_url ? cfg->database_url : "", api_stmts);
+	dbpool_init(&a->pool, cfg->api_db_connections,
+		    cfg->database_url ? cfg->database_url : "", api_stmts);
+	hashgate_init(&a->hashes, hashes, HASH_WAIT_MS);
 }
 
 void api_release(struct api *a)
 {
-	if (a)
-		cr_db_close(&a->db);
+	if (!a)
+		return;
+	dbpool_release(&a->pool);
+	hashgate_release(&a->hashes);
 }
 
 /* ---- answers ------------------------------------------------------------ */
@@ -113,22 +124,63 @@ void api_json(struct api_call *c, int status, struct json_object *o)
 
 /* ---- database ------------------------------------------------------------ */
 
+struct cr_db *api_db_quiet(struct api_call *c)
+{
+	if (!c->db && !(c->db = dbpool_get(&c->api->pool, POOL_WAIT_MS))) {
+		cr_warn("no free database connection in %d ms", POOL_WAIT_MS);
+		return NULL;
+	}
+	return cr_db_ensure(c->db) == 0 ? c->db : NULL;
+}
+
 int api_db(struct api_call *c)
 {
-	if (cr_db_ensure(&c->api->db) == 0)
+	if (api_db_quiet(c))
 		return 0;
 	api_unavailable(c);
 	return -1;
 }
 
+void api_put_db(struct api_call *c)
+{
+	if (!c->db)
+		return;
+	if (c->in_txn) {
+		/* A bug: the next borrower's statements would run in this transaction. */
+		cr_log(CR_LOG_ERROR, "a handler left a transaction open; rolled back");
+		api_rollback(c);
+	}
+	dbpool_put(&c->api->pool, c->db);
+	c->db = NULL;
+}
+
+int api_hash_begin(struct api_call *c)
+{
+	if (!c->in_txn)
+		api_put_db(c);
+	if (hashgate_enter(&c->api->hashes))
+		return 0;
+	cr_info("password hash refused: %d already running or waiting in this process",
+		2 * c->api->hashes.max);
+	api_error(c, 503, "unavailable", "too many logins at once, retry later");
+	http_resp_header(c->resp, "Retry-After", "%d", RETRY_AFTER_HASHES);
+	return -1;
+}
+
+void api_hash_end(struct api_call *c)
+{
+	hashgate_leave(&c->api->hashes);
+}
+
 PGresult *api_exec(struct api_call *c, const char *stmt, int n, const char *const *values,
 		   const int *lengths, const int *formats)
 {
-	struct cr_db *db = &c->api->db;
+	struct cr_db *db;
 	PGresult *r;
 
 	if (api_db(c))
 		return NULL;
+	db = c->db;
 	r = cr_db_exec(db, stmt, n, values, lengths, formats, 0, NULL);
 	if (!r && cr_db_is_broken(db) && !c->in_txn && cr_db_ensure(db) == 0)
 		r = cr_db_exec(db, stmt, n, values, lengths, formats, 0, NULL);
@@ -147,17 +199,17 @@ int api_begin(struct api_call *c)
 {
 	if (api_db(c))
 		return -1;
-	if (cr_db_command(&c->api->db, "BEGIN") == 0) {
+	if (cr_db_command(c->db, "BEGIN") == 0) {
 		c->in_txn = true;
 		return 0;
 	}
 	/* A connection that died idle is only noticed here: one fresh try. */
-	if (cr_db_is_broken(&c->api->db) && cr_db_ensure(&c->api->db) == 0 &&
-	    cr_db_command(&c->api->db, "BEGIN") == 0) {
+	if (cr_db_is_broken(c->db) && cr_db_ensure(c->db) == 0 &&
+	    cr_db_command(c->db, "BEGIN") == 0) {
 		c->in_txn = true;
 		return 0;
 	}
-	if (cr_db_is_broken(&c->api->db))
+	if (cr_db_is_broken(c->db))
 		api_unavailable(c);
 	else
 		api_internal(c, "could not begin a transaction");
@@ -167,9 +219,9 @@ int api_begin(struct api_call *c)
 int api_commit(struct api_call *c)
 {
 	c->in_txn = false;
-	if (cr_db_command(&c->api->db, "COMMIT") == 0)
+	if (cr_db_command(c->db, "COMMIT") == 0)
 		return 0;
-	if (cr_db_is_broken(&c->api->db))
+	if (cr_db_is_broken(c->db))
 		api_unavailable(c);
 	else
 		api_internal(c, "could not commit");
@@ -181,8 +233,8 @@ void api_rollback(struct api_call *c)
 	if (!c->in_txn)
 		return;
 	c->in_txn = false;
-	if (!cr_db_is_broken(&c->api->db))
-		cr_db_command(&c->api->db, "ROLLBACK");
+	if (!cr_db_is_broken(c->db))
+		cr_db_command(c->db, "ROLLBACK");
 }
 
 bool pgv_bool(const PGresult *r, int row, int col)
@@ -249,7 +301,7 @@ static void request_id(struct api_call *c)
 		/* RAND_bytes failing is near impossible; a unique-enough id still helps. */
 		static unsigned long seq;
 		snprintf(c->request_id, sizeof(c->request_id), "r%ld-%lu",
-			 (long)getpid(), ++seq);
+			 (long)getpid(), __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
 	}
 }
 
@@ -291,7 +343,7 @@ int api_body_checks(struct api_call *c)
 	return 0;
 }
 
-static void finish_headers(struct api_call *c)
+void api_finish_headers(struct api_call *c)
 {
 	struct http_resp *resp = c->resp;
 
@@ -307,18 +359,64 @@ static void finish_headers(struct api_call *c)
 	http_resp_header(resp, "Cache-Control", "no-store");
 }
 
-void api_handle(struct api *a, const struct http_req *req, struct http_resp *resp)
+int api_stream_head(struct api_call *c, const char *content_type)
 {
-	struct api_call call;
-	struct api_call *c = &call;
-	struct timespec ts0, ts1;
+	if (c->streamed)
+		return 0;
+	c->streamed = true;
+	c->resp->status = 200;
+	c->resp->content_type = content_type;
+	cr_buf_reset(&c->resp->body);
+	api_finish_headers(c);
+	/* nginx: pass each event on as it comes, whatever the location's buffering */
+	http_resp_header(c->resp, "X-Accel-Buffering", "no");
+	if (!c->fr)
+		return -1;
+	return http_fcgi_write_head(c->resp, c->fr);
+}
+
+int api_stream(struct api_call *c, const char *text, size_t len)
+{
+	if (!c->fr)
+		return -1;
+	return http_fcgi_stream(c->fr, text, len);
+}
+
+static int64_t monotonic_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* After a run of the call: answered (headers done) or held. */
+static bool ran(struct api_call *c)
+{
+	json_object_put(c->body);
+	c->body = NULL;
+	if (c->hold.kind != HOLD_NONE) {
+		api_put_db(c);		/* a held call holds no connection */
+		cr_log_set_context(NULL);
+		return false;
+	}
+	if (!c->streamed)
+		api_finish_headers(c);
+	cr_log_set_context(NULL);
+	return true;
+}
+
+bool api_start(struct api *a, struct api_call *c, const struct http_req *req,
+	       struct http_resp *resp, struct FCGX_Request *fr)
+{
 	enum router_result rr;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts0);
 	memset(c, 0, sizeof(*c));
+	c->t0_us = monotonic_us();
 	c->api = a;
 	c->req = req;
 	c->resp = resp;
+	c->fr = fr;
 	c->now = cr_now();
 	request_id(c);
 	set_log_context(c);
@@ -326,46 +424,61 @@ void api_handle(struct api *a, const struct http_req *req, struct http_resp *res
 	rr = router_match(router_table, req->method, req->path, &c->match);
 	if (rr == ROUTE_NOT_FOUND) {
 		api_error(c, 404, "not_found", "no such resource");
-		goto out;
+		return ran(c);
 	}
 	if (rr == ROUTE_BAD_METHOD) {
 		api_error(c, 405, "method_not_allowed",
 			  "method not allowed on this resource (allowed: %s)", c->match.allow);
 		http_resp_header(resp, "Allow", "%s", c->match.allow);
-		goto out;
+		return ran(c);
 	}
 
 	unsigned flags = c->match.route->flags;
 	if (flags & R_AUTH) {
 		if (authenticate(c))
-			goto out;
+			return ran(c);
 		set_log_context(c);
 		if (!(flags & R_SELF_USER) && api_check_user(c))
-			goto out;
+			return ran(c);
 	}
 	/* A charged route checks its body after the charge, in its own transaction. */
 	if ((flags & R_BODY) && !(flags & R_CHARGE) && api_body_checks(c))
-		goto out;
+		return ran(c);
 	c->match.route->fn(c);
+	return ran(c);
+}
 
-out:
-	if (c->in_txn) {
-		/* A bug: the next request's statements would run in this transaction. */
-		cr_log(CR_LOG_ERROR, "a handler left a transaction open; rolled back");
-		api_rollback(c);
-	}
-	finish_headers(c);
-	json_object_put(c->body);
-	c->body = NULL;
+bool api_resume(struct api_call *c, enum hold_wake why)
+{
+	set_log_context(c);
+	c->now = cr_now();
+	c->hold.resume(c, why);
+	return ran(c);
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts1);
-	int64_t us = (int64_t)(ts1.tv_sec - ts0.tv_sec) * 1000000 +
-		     (ts1.tv_nsec - ts0.tv_nsec) / 1000;
+void api_end(struct api_call *c)
+{
+	const struct http_req *req = c->req;
+	int64_t us = monotonic_us() - c->t0_us;
+
+	api_put_db(c);
+	set_log_context(c);
 	/* A 405 has an index (its path's route) but no route: count and log it there. */
-	metrics_observe(a->shm, c->match.index, resp->status, us);
+	metrics_observe(c->api->shm, c->match.index, c->resp->status, us);
 	cr_info("request method=%s route=%s status=%d ms=%.2f",
 		req->method,
 		c->match.index >= 0 ? router_table[c->match.index].label : "unmatched",
-		resp->status, (double)us / 1000.0);
+		c->resp->status, (double)us / 1000.0);
 	cr_log_set_context(NULL);
+}
+
+void api_handle(struct api *a, const struct http_req *req, struct http_resp *resp)
+{
+	struct api_call c;
+
+	if (!api_start(a, &c, req, resp, NULL)) {
+		api_put_db(&c);
+		api_resume(&c, HOLD_GIVE_UP);
+	}
+	api_end(&c);
 }

@@ -60,17 +60,23 @@ void auth_register(struct api_call *c)
 		return;
 	}
 
-	if (cr_password_hash(x.password.s, x.password.len, hash, sizeof(hash)) != 0) {
+	if (api_hash_begin(c))
+		return;
+	int hashed = cr_password_hash(x.password.s, x.password.len, hash, sizeof(hash));
+	api_hash_end(c);
+	if (hashed != 0) {
 		api_internal(c, "could not hash a password");
 		return;
 	}
+	if (api_db(c))
+		return;
 	const char *values[3] = { x.username.s, x.email.s, hash };
-	r = cr_db_exec(&c->api->db, S_REGISTER, 3, values, NULL, NULL, 0, sqlstate);
+	r = cr_db_exec(c->db, S_REGISTER, 3, values, NULL, NULL, 0, sqlstate);
 	memset(hash, 0, sizeof(hash));
 	if (!r) {
 		if (strcmp(sqlstate, "23505") == 0)
 			api_error(c, 409, "conflict", "username or email is already registered");
-		else if (cr_db_is_broken(&c->api->db))
+		else if (cr_db_is_broken(c->db))
 			api_unavailable(c);
 		else
 			api_internal(c, "could not insert a user (SQLSTATE %s)", sqlstate);
@@ -262,8 +268,11 @@ static void login_refund(struct api_call *c, const struct login_limits *l)
 {
 	const char *values[5] = { l->email, l->net, l->n[LS_ADDRESS].window_end,
 				  l->n[LS_EMAIL].window_end, l->n[LS_PAIR].window_end };
-	PGresult *r = cr_db_exec(&c->api->db, S_LOGIN_REFUND, 5, values, NULL, NULL, 0, NULL);
+	PGresult *r;
 
+	if (api_db(c))
+		return;
+	r = cr_db_exec(c->db, S_LOGIN_REFUND, 5, values, NULL, NULL, 0, NULL);
 	PQclear(r);	/* PQclear(NULL) is a no-op */
 }
 
@@ -271,12 +280,15 @@ static void login_refund(struct api_call *c, const struct login_limits *l)
 static void login_prune(struct api_call *c)
 {
 	struct api *a = c->api;
+	int64_t last = __atomic_load_n(&a->login_pruned_at, __ATOMIC_RELAXED);
 	PGresult *r;
 
-	if (c->now - a->login_pruned_at < LOGIN_PRUNE_SECONDS)
+	/* one thread of the process prunes; the others go on */
+	if (c->now - last < LOGIN_PRUNE_SECONDS ||
+	    !__atomic_compare_exchange_n(&a->login_pruned_at, &last, c->now, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		return;
-	a->login_pruned_at = c->now;
-	r = cr_db_exec(&a->db, S_LOGIN_PRUNE, 0, NULL, NULL, NULL, 0, NULL);
+	r = cr_db_exec(c->db, S_LOGIN_PRUNE, 0, NULL, NULL, NULL, 0, NULL);
 	PQclear(r);
 }
 
@@ -313,12 +325,17 @@ void auth_login(struct api_call *c)
 		if (!r)
 			goto out;
 	}
+	/* the hash gate before either branch: a refusal must not tell them apart */
+	if (api_hash_begin(c))
+		goto out;
 	if (!r || PQntuples(r) != 1) {
 		cr_password_dummy_verify(x.password.s, x.password.len);
+		api_hash_end(c);
 		api_error(c, 401, "unauthorized", LOGIN_FAILED);
 		goto out;
 	}
 	bool ok = cr_password_verify(x.password.s, x.password.len, PQgetvalue(r, 0, 1));
+	api_hash_end(c);
 	bool active = pgv_bool(r, 0, 2);
 	snprintf(user_id, sizeof(user_id), "%s", PQgetvalue(r, 0, 0));
 	if (!ok || !active) {

@@ -14,16 +14,16 @@
  * GET answers the user check, the X-RateLimit-* numbers and the result in one
  * prepared statement (S_EXEC_GET): it is the hot read path.
  *
- * ?wait=true LISTENs for cr_submission_done, rechecks the row (a notification
- * sent before LISTEN is lost), then sleeps in ppoll() on the connection's
- * socket until the notification for this id or the deadline; the number of
- * waiters across the pool is bounded by api_max_waiters (shared memory).
+ * ?wait=true holds the request (c->hold): the server parks it with the
+ * process's dispatcher, which wakes it when the submission is final or at the
+ * deadline (compile + time limit + api_wait_margin_seconds, capped below
+ * nginx's read timeout); execute_resume() then answers. When it cannot be held
+ * (api_max_waiters held already, the LISTEN connection down, a stopping
+ * responder) it is answered at once as without wait.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <json-c/json.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +39,7 @@
 #include "fcgi/stmts.h"
 #include "fcgi/validate.h"
 
-#define WAIT_CHANNEL "cr_submission_done"
-
-static bool status_final(const char *st)
+bool execute_final(const char *st)
 {
 	return strcmp(st, "queued") != 0 && strcmp(st, "running") != 0;
 }
@@ -198,12 +196,12 @@ static struct json_object *text_or_null(const PGresult *r, int col)
 }
 
 /* Answer 200 with the S_EXEC_GET row r (which has a submission). */
-static void send_result(struct api_call *c, const PGresult *r)
+void execute_send_result(struct api_call *c, const PGresult *r)
 {
 	struct json_object *o = json_object_new_object();
 	struct cr_buf raw, clean;
 	const char *status = PQgetvalue(r, 0, EG_STATUS);
-	bool done = status_final(status);
+	bool done = execute_final(status);
 
 	cr_buf_init(&raw, 0);
 	cr_buf_init(&clean, 0);
@@ -232,7 +230,7 @@ static void send_result(struct api_call *c, const PGresult *r)
  * active and the submission is theirs; otherwise answers 401/404 (or the
  * database error) and returns NULL. Fills c->rl.
  */
-static PGresult *fetch(struct api_call *c, const char *id)
+PGresult *execute_fetch(struct api_call *c, const char *id)
 {
 	char window[24];
 	const char *params[3] = { c->user_id, window, id };
@@ -263,73 +261,63 @@ static PGresult *fetch(struct api_call *c, const char *id)
 
 /* ---- ?wait=true ------------------------------------------------------------- */
 
-static void drain_notifies(PGconn *conn)
+/* 202 with the id: accepted, not (yet) final. */
+static void answer_accepted(struct api_call *c, const char *id)
 {
-	PGnotify *n;
+	struct json_object *o = json_object_new_object();
 
-	PQconsumeInput(conn);
-	while ((n = PQnotifies(conn)))
-		PQfreemem(n);
+	json_object_object_add(o, "submission_id", json_object_new_string(id));
+	json_object_object_add(o, "status", json_object_new_string("queued"));
+	json_object_object_add(o, "message", json_object_new_string("Code submitted successfully"));
+	api_json(c, 202, o);
+	http_resp_header(c->resp, "Location", "/api/v1/execute/%s", id);
+}
+
+/* Hold the call until submission id is final: limit_s is its compile + time limit. */
+static void hold(struct api_call *c, enum hold_kind kind, const char *id, int limit_s)
+{
+	struct api *a = c->api;
+	int read_timeout = metrics_read_timeout(a->shm);
+
+	memset(&c->hold, 0, sizeof(c->hold));
+	c->hold.kind = kind;
+	snprintf(c->hold.id, sizeof(c->hold.id), "%s", id);
+	/* until the supervisor has read it, the least nginx is ever given */
+	c->hold.seconds = cr_config_wait_seconds(a->cfg, limit_s,
+						 read_timeout ? read_timeout : cr_limits.proxy_read_seconds);
+	c->hold.resume = execute_resume;
 }
 
 /*
- * Hold until submission id (canonical form) is finished or timeout_s passes.
- * True when it finished (the caller reads the row again). Never answers: on any
- * trouble it gives up and the caller answers as without wait.
+ * A held POST or GET runs again: answer with the result once it is final,
+ * or, when the hold ends first, as without wait (POST 202, GET the row as it is).
  */
-static bool wait_done(struct api_call *c, const char *id, int timeout_s)
+void execute_resume(struct api_call *c, enum hold_wake why)
 {
-	struct api *a = c->api;
-	struct cr_db *db = &a->db;
-	const char *params[1] = { id };
-	bool done = false, listening = false;
-	int64_t deadline;
+	bool post = c->hold.kind == HOLD_POST;
+	char id[CR_UUID_LEN + 1];
 	PGresult *r;
 
-	if (!metrics_waiter_acquire(a->shm, a->slot, a->cfg->api_max_waiters)) {
-		cr_debug("wait refused: %d requests already waiting", metrics_waiters(a->shm));
-		return false;
+	snprintf(id, sizeof(id), "%s", c->hold.id);
+	if (why != HOLD_CHECK && post) {
+		c->hold.kind = HOLD_NONE;
+		answer_accepted(c, id);
+		return;
 	}
-	if (cr_db_command(db, "LISTEN " WAIT_CHANNEL) != 0)
-		goto out;
-	listening = true;
-	/* A notification sent before LISTEN took effect is lost: look again. */
-	r = cr_db_exec(db, S_STATUS, 1, params, NULL, NULL, 0, NULL);
-	if (!r)
-		goto out;
-	done = PQntuples(r) == 1 && status_final(PQgetvalue(r, 0, 0));
+	r = execute_fetch(c, id);
+	if (!r) {
+		c->hold.kind = HOLD_NONE;	/* answered (401, 404, 503) */
+		return;
+	}
+	if (why == HOLD_CHECK && !execute_final(PQgetvalue(r, 0, EG_STATUS))) {
+		PQclear(r);
+		return;				/* still held */
+	}
+	c->hold.kind = HOLD_NONE;
+	execute_send_result(c, r);
 	PQclear(r);
-
-	deadline = cr_monotonic_ms() + (int64_t)timeout_s * 1000;
-	while (!done) {
-		PGconn *conn = db->conn;
-		PGnotify *n;
-
-		if (!conn || PQconsumeInput(conn) == 0)
-			break;
-		while ((n = PQnotifies(conn))) {
-			if (n->extra && strcasecmp(n->extra, id) == 0)
-				done = true;
-			PQfreemem(n);
-		}
-		if (done || (a->stopping && *a->stopping))
-			break;
-		int64_t left = deadline - cr_monotonic_ms();
-		if (left <= 0)
-			break;
-		struct pollfd pfd = { .fd = PQsocket(conn), .events = POLLIN };
-		struct timespec ts = { .tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000 };
-		/* ppoll lets SIGTERM in (wait_sigmask) so a stopping responder answers now. */
-		if (ppoll(&pfd, 1, &ts, a->wait_sigmask) < 0 && errno != EINTR)
-			break;
-	}
-out:
-	if (listening && db->conn && !cr_db_is_broken(db)) {
-		cr_db_command(db, "UNLISTEN " WAIT_CHANNEL);
-		drain_notifies(db->conn);
-	}
-	metrics_waiter_release(a->shm, a->slot);
-	return done;
+	if (post)
+		http_resp_header(c->resp, "Location", "/api/v1/execute/%s", id);
 }
 
 /* ---- handlers ----------------------------------------------------------------- */
@@ -344,7 +332,7 @@ enum submit_end {
 struct submitted {
 	bool wait;
 	char id[CR_UUID_LEN + 1];
-	int timeout_s;
+	int limit_s;			/* compile + time limit */
 	struct execute_req x;
 };
 
@@ -383,31 +371,9 @@ static enum submit_end submit(struct api_call *c, struct submitted *s)
 		return SUBMIT_KEEP_CHARGE;
 	}
 	snprintf(s->id, sizeof(s->id), "%s", PQgetvalue(r, 0, 0));
-	s->timeout_s = pgv_int(r, 0, 1);
+	s->limit_s = pgv_int(r, 0, 1);
 	PQclear(r);
 	return SUBMIT_DONE;
-}
-
-/* 202, or with ?wait=true the result once it is final (200). */
-static void answer_submitted(struct api_call *c, const struct submitted *s)
-{
-	PGresult *r;
-
-	if (s->wait && wait_done(c, s->id, cr_config_wait_seconds(c->api->cfg, s->timeout_s))) {
-		r = fetch(c, s->id);
-		if (!r)
-			return;
-		send_result(c, r);
-		PQclear(r);
-		http_resp_header(c->resp, "Location", "/api/v1/execute/%s", s->id);
-		return;
-	}
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "submission_id", json_object_new_string(s->id));
-	json_object_object_add(o, "status", json_object_new_string("queued"));
-	json_object_object_add(o, "message", json_object_new_string("Code submitted successfully"));
-	api_json(c, 202, o);
-	http_resp_header(c->resp, "Location", "/api/v1/execute/%s", s->id);
 }
 
 /* The charge did not stay: neither must it in the X-RateLimit-* numbers. */
@@ -434,7 +400,7 @@ void execute_create(struct api_call *c)
 	case SUBMIT_KEEP_CHARGE:
 		/* The 4xx stands even if this commit fails: the charge is then lost. */
 		c->in_txn = false;
-		if (cr_db_command(&c->api->db, "COMMIT") != 0)
+		if (cr_db_command(c->db, "COMMIT") != 0)
 			cr_warn("could not commit the rate-limit charge");
 		return;
 	case SUBMIT_DONE:
@@ -445,7 +411,10 @@ void execute_create(struct api_call *c)
 		return;
 	}
 	cr_info("submission accepted id=%s language=%s", s.id, s.x.language.s);
-	answer_submitted(c, &s);
+	if (s.wait)
+		hold(c, HOLD_POST, s.id, s.limit_s);	/* 200 with the result, or 202 */
+	else
+		answer_accepted(c, s.id);
 }
 
 void execute_get(struct api_call *c)
@@ -453,7 +422,6 @@ void execute_get(struct api_call *c)
 	struct verr e;
 	bool wait;
 	PGresult *r;
-	char id[CR_UUID_LEN + 1];
 
 	if (!cr_uuid_valid(c->match.id) || validate_wait(c->req->query, &wait, &e)) {
 		/* authentication (401) comes before validation (400) */
@@ -465,20 +433,12 @@ void execute_get(struct api_call *c)
 			api_error(c, e.status, e.code, "%s", e.message);
 		return;
 	}
-	r = fetch(c, c->match.id);
+	r = execute_fetch(c, c->match.id);
 	if (!r)
 		return;
-	if (wait && !status_final(PQgetvalue(r, 0, EG_STATUS))) {
-		int timeout_s = cr_config_wait_seconds(c->api->cfg, pgv_int(r, 0, EG_TIMEOUT));
-		snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, EG_ID));
-		if (wait_done(c, id, timeout_s)) {
-			PQclear(r);
-			c->now = cr_now();
-			r = fetch(c, id);
-			if (!r)
-				return;
-		}
-	}
-	send_result(c, r);
+	if (wait && !execute_final(PQgetvalue(r, 0, EG_STATUS)))
+		hold(c, HOLD_GET, PQgetvalue(r, 0, EG_ID), pgv_int(r, 0, EG_HOLD_LIMIT));
+	else
+		execute_send_result(c, r);
 	PQclear(r);
 }

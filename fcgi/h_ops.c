@@ -21,11 +21,11 @@
 
 void ops_health(struct api_call *c)
 {
-	struct cr_db *db = &c->api->db;
+	struct cr_db *db = api_db_quiet(c);
 	PGresult *r = NULL;
 	struct json_object *o;
 
-	if (cr_db_ensure(db) == 0) {
+	if (db) {
 		r = cr_db_exec(db, S_HEALTH, 0, NULL, NULL, NULL, 0, NULL);
 		if (!r && cr_db_is_broken(db) && cr_db_ensure(db) == 0)
 			r = cr_db_exec(db, S_HEALTH, 0, NULL, NULL, NULL, 0, NULL);
@@ -89,7 +89,7 @@ static bool metrics_ok(const struct api_call *c)
 void ops_metrics(struct api_call *c)
 {
 	struct cr_buf *out = &c->resp->body;
-	struct cr_db *db = &c->api->db;
+	struct cr_db *db;
 	long long counts[N_STATUSES] = { 0 };
 	bool db_ok = false;
 	PGresult *r;
@@ -101,7 +101,7 @@ void ops_metrics(struct api_call *c)
 	cr_buf_reset(out);
 	metrics_render(c->api->shm, router_table, out);
 
-	if (cr_db_ensure(db) == 0 &&
+	if ((db = api_db_quiet(c)) &&
 	    (r = cr_db_exec(db, S_M_STATUS, 0, NULL, NULL, NULL, 0, NULL))) {
 		for (int i = 0; i < PQntuples(r); i++)
 			for (size_t s = 0; s < N_STATUSES; s++)

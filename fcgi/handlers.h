@@ -11,12 +11,33 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/uuid.h"
 #include "fcgi/api.h"
 #include "fcgi/http.h"
 #include "fcgi/ratelimit.h"
 #include "fcgi/router.h"
 
 struct json_object;
+
+/*
+ * What a handler that holds its request leaves in call->hold: the server parks
+ * the request (no thread, no connection) until the submission changes, the
+ * deadline passes or a keep-alive is due, then calls resume, which answers
+ * (kind back to HOLD_NONE) or keeps holding.
+ */
+enum hold_kind { HOLD_NONE, HOLD_POST, HOLD_GET, HOLD_EVENTS };
+
+struct api_hold {
+	enum hold_kind kind;
+	char id[CR_UUID_LEN + 1];	/* the submission (canonical form) */
+	int seconds;			/* how long from the first park */
+	bool every_status;		/* woken at queued and running too, not only final */
+	int ping_ms;			/* keep-alive period while held; 0: none */
+	void (*resume)(struct api_call *c, enum hold_wake why);
+	/* an event stream's state */
+	bool head_sent;
+	char sent[24];			/* the last status written */
+};
 
 struct api_call {
 	struct api *api;
@@ -30,6 +51,11 @@ struct api_call {
 	bool in_txn;
 	bool charged;			/* this call was counted (execute_charge passed) */
 	int64_t now;			/* unix seconds at the start of the request */
+	int64_t t0_us;			/* monotonic start, for the duration */
+	struct cr_db *db;		/* borrowed from the pool while the call runs */
+	struct api_hold hold;
+	struct FCGX_Request *fr;	/* an event stream writes here; NULL in tests */
+	bool streamed;			/* the answer went out as a stream (api_stream_*) */
 };
 
 /* Handlers (router.c's table). */
@@ -41,6 +67,16 @@ void languages_list(struct api_call *c);
 void submissions_list(struct api_call *c);
 void ops_health(struct api_call *c);
 void ops_metrics(struct api_call *c);
+void execute_events(struct api_call *c);
+
+/* A held POST or GET /execute (?wait=true) runs again. */
+void execute_resume(struct api_call *c, enum hold_wake why);
+/* S_EXEC_GET for the user's submission id: the row, or NULL answered (401, 404, 5xx). */
+PGresult *execute_fetch(struct api_call *c, const char *id);
+/* Answer 200 with the result document of an S_EXEC_GET row. */
+void execute_send_result(struct api_call *c, const PGresult *r);
+/* Not queued or running. */
+bool execute_final(const char *status);
 
 /* The rate-limit step of POST /execute, inside the caller's transaction (its
  * owner is execute_create): locks the user, counts the call; answers
@@ -58,8 +94,21 @@ void api_unavailable(struct api_call *c);
 /* Serialise o (consumed) as the body with status. */
 void api_json(struct api_call *c, int status, struct json_object *o);
 
-/* Database: 0 when usable, else answered 503. */
+/* Database: 0 when c->db is a usable connection (borrowed), else answered 503. */
 int api_db(struct api_call *c);
+/* The same without answering: the connection, or NULL. */
+struct cr_db *api_db_quiet(struct api_call *c);
+/*
+ * Around a password hash: give the connection back (a hash must not hold one
+ * of the few) and take a place at the hash gate; -1 answered 503 with
+ * Retry-After when there is none. api_hash_end() after the hash.
+ */
+int api_hash_begin(struct api_call *c);
+void api_hash_end(struct api_call *c);
+
+/* An event stream: the status line and headers (once), then text; -1 when the client is gone. */
+int api_stream_head(struct api_call *c, const char *content_type);
+int api_stream(struct api_call *c, const char *text, size_t len);
 /*
  * Run a prepared statement; NULL when it failed, and then the call is answered
  * (503 when the connection is gone, else 500). Outside a transaction a
@@ -77,6 +126,9 @@ void api_rollback(struct api_call *c);
 int api_check_user(struct api_call *c);
 /* Fill c->rl from the tier's limit and the window count. */
 void api_set_rl(struct api_call *c, int limit, int count);
+
+/* The X-Rate-Limit-* and X-Request-Id headers of an answer (api_start does it). */
+void api_finish_headers(struct api_call *c);
 
 /* Helpers for result columns in text format. */
 bool pgv_bool(const PGresult *r, int row, int col);

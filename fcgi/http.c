@@ -233,3 +233,29 @@ int http_fcgi_write(const struct http_resp *resp, struct FCGX_Request *fr)
 		return -1;
 	return 0;
 }
+
+int http_fcgi_write_head(const struct http_resp *resp, struct FCGX_Request *fr)
+{
+	char head[160];
+	int n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s%s%s",
+			 resp->status, http_reason(resp->status),
+			 resp->content_type ? "Content-Type: " : "",
+			 resp->content_type ? resp->content_type : "",
+			 resp->content_type ? "\r\n" : "");
+
+	if (n < 0 || (size_t)n >= sizeof(head) || FCGX_PutStr(head, n, fr->out) < 0)
+		return -1;
+	if (resp->headers.len &&
+	    FCGX_PutStr(resp->headers.data, (int)resp->headers.len, fr->out) < 0)
+		return -1;
+	if (FCGX_PutStr("\r\n", 2, fr->out) < 0 || FCGX_FFlush(fr->out) < 0)
+		return -1;
+	return 0;
+}
+
+int http_fcgi_stream(struct FCGX_Request *fr, const char *data, size_t len)
+{
+	if (len && FCGX_PutStr(data, (int)len, fr->out) < 0)
+		return -1;
+	return FCGX_FFlush(fr->out) < 0 ? -1 : 0;
+}

@@ -70,5 +70,8 @@ bool http_query_param(const char *query, const char *name, char *out, size_t out
 void http_fcgi_read(struct http_req *req, struct FCGX_Request *fr);
 /* Write resp (CGI-style Status line, headers, body) to the request's output. */
 int http_fcgi_write(const struct http_resp *resp, struct FCGX_Request *fr);
+/* A stream: the status line and headers without a length, flushed; then data, flushed. */
+int http_fcgi_write_head(const struct http_resp *resp, struct FCGX_Request *fr);
+int http_fcgi_stream(struct FCGX_Request *fr, const char *data, size_t len);
 
 #endif

@@ -1,69 +1,60 @@
 /*
- * coderank-api [-c FILE]: a pre-forked pool of FastCGI responders.
+ * coderank-api [-c FILE] [--read-timeout]: a pre-forked pool of FastCGI
+ * responders, each serving many requests at once (fcgi/server.c).
  *
  * The supervisor loads the configuration (and refuses to start without a
  * usable JWT key), opens the listen socket once, maps the shared counters and
  * forks api_processes children. It restarts a child that dies, with a back-off
- * that grows while children keep dying young, and on SIGTERM/SIGINT tells the
- * children to stop, waits for them and exits 0.
+ * that grows while children keep dying young, and zeroes the dead child's count
+ * of held requests; on SIGTERM/SIGINT it tells the children to stop, waits for
+ * them and exits 0. It also reads, from the database, how long nginx waits for
+ * an answer (cr_config_read_timeout: the longest language limits), so that no
+ * responder holds a request longer than that; --read-timeout prints that
+ * number for scripts/nginx-conf and exits.
  *
- * A child keeps SIGTERM/SIGINT blocked except while it sleeps (epoll_pwait on
- * the listen socket, ppoll in a ?wait): a signal never interrupts libfcgi's or
- * libpq's I/O in the middle of a request, and a stopping child finishes the
- * request at hand first. The listen socket is non-blocking and watched with
- * EPOLLEXCLUSIVE, so one idle child wakes per connection and a child that loses
- * the race to accept() goes back to sleep instead of blocking in accept().
- *
- * A child serves one request per connection, as nginx uses it (no
- * fastcgi_keep_conn). On TCP it serves only peers in api_allow (accept_peer).
+ * Signals stay blocked in every process and thread: the supervisor takes them
+ * with sigtimedwait, a responder's main thread with sigwait.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/conf.h"
+#include "common/db.h"
 #include "common/log.h"
 #include "common/timefmt.h"
-#include "fcgi/api.h"
-#include "fcgi/http.h"
 #include "fcgi/metrics.h"
+#include "fcgi/server.h"
+#include "fcgi/stmts.h"
 
-#define LISTEN_BACKLOG 1024
+#define LISTEN_BACKLOG 4096	/* a burst of held requests connects at once */
 #define STOP_GRACE_MS 30000
 #define MAX_BACKOFF_MS 10000
 #define YOUNG_MS 10000
 
 static volatile sig_atomic_t stopping;
 
-static void on_stop(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: coderank-api [-c FILE]\n"
-		   "  -c FILE  configuration file (default $CODERANK_CONFIG, then\n"
-		   "           /etc/coderank/coderank.conf); CODERANK_<KEY> variables override it\n");
+	fprintf(f, "usage: coderank-api [-c FILE] [--read-timeout]\n"
+		   "  -c FILE         configuration file (default $CODERANK_CONFIG, then\n"
+		   "                  /etc/coderank/coderank.conf); CODERANK_<KEY> variables override it\n"
+		   "  --read-timeout  print nginx's fastcgi_read_timeout for this configuration\n"
+		   "                  (seconds, from the languages' limits in the database) and exit\n");
 }
 
 static bool is_unix_path(const char *listen)
@@ -96,155 +87,61 @@ static int open_listen(const char *spec)
 
 /* ---- a responder -------------------------------------------------------------- */
 
-#define REFUSED_LOG_MS 1000
-
-/* One warning per refused peer, but at most one a second: a flood stays one line. */
-static void log_refused(const struct sockaddr_storage *ss, socklen_t len)
-{
-	static int64_t last_ms = -REFUSED_LOG_MS;
-	static unsigned long quiet;
-	char addr[NI_MAXHOST] = "?";
-	int64_t now = cr_monotonic_ms();
-
-	if (now - last_ms < REFUSED_LOG_MS) {
-		quiet++;
-		return;
-	}
-	getnameinfo((const struct sockaddr *)ss, len, addr, sizeof(addr), NULL, 0, NI_NUMERICHOST);
-	cr_warn("refused a FastCGI connection from %s: not in api_allow "
-		"(%lu others refused since the previous such line)", addr, quiet);
-	last_ms = now;
-	quiet = 0;
-}
-
-/* accept(2): another responder won the race, or the peer went away meanwhile. */
-static bool accept_retry(int err)
-{
-	switch (err) {
-	case EAGAIN: case EINTR: case ECONNABORTED: case EPROTO: case ENOPROTOOPT:
-	case ENETDOWN: case ENONET: case EHOSTDOWN: case EHOSTUNREACH: case ENETUNREACH:
-	case EOPNOTSUPP:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/*
- * Accept one connection: its fd, or -1 when there was none or the peer was
- * refused. We accept() ourselves instead of checking getpeername() after
- * FCGX_Accept_r: by then libfcgi has read the peer's FCGI_BEGIN_REQUEST and
- * parameters with blocking I/O, so a refused peer could feed the parser, or hold
- * a responder by sending nothing. Here it is closed before a byte of it is read.
- * (libfcgi's own check, FCGI_WEB_SERVER_ADDRS, takes exact IPv4 addresses only.)
- * A unix socket is guarded by its file's mode and directory.
- */
-static int accept_peer(int listen_fd, const struct cr_netlist *allow)
-{
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len = sizeof(ss);
-	int one = 1;
-	int fd = accept4(listen_fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
-
-	if (fd < 0) {
-		if (!accept_retry(errno))
-			cr_die("could not accept a FastCGI connection: %m");
-		return -1;
-	}
-	if (ss.ss_family == AF_UNIX)
-		return fd;
-	if (!cr_netlist_match_sockaddr(allow, (struct sockaddr *)&ss)) {
-		log_refused(&ss, len);
-		close(fd);
-		return -1;
-	}
-	/* libfcgi ends an answer with a small record: Nagle must not hold it. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return fd;
-}
-
-/*
- * Serve the one request of connection fd. Given an ipcFd, FCGX_Accept_r reads
- * from it instead of accepting; keepConnection only stops its opening
- * FCGX_Finish_r from closing fd (the peer's FCGI_BEGIN_REQUEST sets it anew).
- * fr's listen socket is -1, so if libfcgi drops fd (a protocol error) it fails
- * with EBADF instead of accepting a connection that accept_peer never saw.
- */
-static void serve_conn(struct api *a, FCGX_Request *fr, int fd)
-{
-	struct http_req req;
-	struct http_resp resp;
-
-	fr->ipcFd = fd;
-	fr->keepConnection = 1;
-	if (FCGX_Accept_r(fr) == 0) {
-		http_req_init(&req, a->cfg->max_body_bytes);
-		http_resp_init(&resp);
-		http_fcgi_read(&req, fr);
-		api_handle(a, &req, &resp);
-		if (http_fcgi_write(&resp, fr) != 0)
-			cr_warn("could not write the answer: the client went away");
-		FCGX_Finish_r(fr);
-		http_resp_release(&resp);
-		http_req_release(&req);
-	}
-	/* One request per connection, even when the peer asked to keep it. */
-	if (fr->ipcFd >= 0)
-		close(fr->ipcFd);
-	fr->ipcFd = -1;
-}
-
 static void child_main(int slot, int listen_fd, const struct cr_config *cfg,
 		       struct api_shm *shm, pid_t parent)
 {
-	struct sigaction sa;
-	sigset_t wait_mask;
-	struct api a;
-	FCGX_Request fr;
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
-	int ep;
-
 	/* Die with the supervisor, however it dies. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
 		_exit(0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, &sa, NULL);
-	/* Blocked since the fork; unblocked only while sleeping (wait_mask). */
-	sigprocmask(SIG_SETMASK, NULL, &wait_mask);
-	sigdelset(&wait_mask, SIGTERM);
-	sigdelset(&wait_mask, SIGINT);
-	sigdelset(&wait_mask, SIGCHLD);
-
-	api_init(&a, cfg, shm, slot);
-	a.stopping = &stopping;
-	a.wait_sigmask = &wait_mask;
-	cr_db_ensure(&a.db);	/* early, so the first request is fast; failure is retried */
-
-	if (FCGX_InitRequest(&fr, -1, 0) != 0)
-		cr_die("could not initialise a FastCGI request");
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &ev) != 0)
-		cr_die("could not watch the listen socket: %m");
-	cr_info("responder ready slot=%d", slot);
-
-	while (!stopping) {
-		int fd;
-
-		if (epoll_pwait(ep, &ev, 1, -1, &wait_mask) < 1)
-			continue;	/* a signal */
-		fd = accept_peer(listen_fd, &cfg->api_allow);
-		if (fd >= 0)
-			serve_conn(&a, &fr, fd);
-	}
-	api_release(&a);
-	close(ep);
-	cr_info("responder stopped slot=%d", slot);
+	signal(SIGCHLD, SIG_DFL);
+	server_run(slot, listen_fd, cfg, shm);
 	exit(0);
+}
+
+/* ---- nginx's read timeout ------------------------------------------------------ */
+
+/* The longest compile + time limit of the active languages; -1 when unknown. */
+static int longest_limit(struct cr_db *db)
+{
+	PGresult *r = cr_db_exec(db, S_LONGEST_LIMIT, 0, NULL, NULL, NULL, 0, NULL);
+	int n = -1;
+
+	if (r && PQntuples(r) == 1)
+		n = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return n;
+}
+
+/* Read it once the database answers; until then the responders use the least one. */
+static void learn_read_timeout(struct cr_db *db, const struct cr_config *cfg,
+			       struct api_shm *shm)
+{
+	int n;
+
+	if (metrics_read_timeout(shm) || cr_db_ensure(db) != 0 || (n = longest_limit(db)) < 0)
+		return;
+	metrics_read_timeout_set(shm, cr_config_read_timeout(cfg, n));
+	cr_info("nginx's fastcgi_read_timeout for this configuration: %d s "
+		"(longest language limit %d s + api_wait_margin_seconds %d + %d)",
+		metrics_read_timeout(shm), n, cfg->api_wait_margin_seconds,
+		cr_limits.answer_seconds);
+	cr_db_close(db);
+}
+
+static int print_read_timeout(const struct cr_config *cfg)
+{
+	struct cr_db db;
+	int n;
+
+	cr_db_init(&db, cfg->database_url ? cfg->database_url : "", api_stmts);
+	if (cr_db_ensure(&db) != 0 || (n = longest_limit(&db)) < 0) {
+		fprintf(stderr, "coderank-api: could not read the language limits from the database\n");
+		cr_db_close(&db);
+		return 1;
+	}
+	printf("%d\n", cr_config_read_timeout(cfg, n));
+	cr_db_close(&db);
+	return 0;
 }
 
 /* ---- the supervisor --------------------------------------------------------------- */
@@ -274,6 +171,7 @@ static pid_t spawn(int slot, int listen_fd, const struct cr_config *cfg,
 static int supervise(int listen_fd, const struct cr_config *cfg, struct api_shm *shm)
 {
 	int n = cfg->api_processes;
+	struct cr_db db;
 	struct child *kids = calloc((size_t)n, sizeof(*kids));
 	sigset_t set;
 	int64_t stop_deadline = 0;
@@ -281,6 +179,7 @@ static int supervise(int listen_fd, const struct cr_config *cfg, struct api_shm 
 
 	if (!kids)
 		cr_die("out of memory");
+	cr_db_init(&db, cfg->database_url ? cfg->database_url : "", api_stmts);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -291,12 +190,14 @@ static int supervise(int listen_fd, const struct cr_config *cfg, struct api_shm 
 		int status, alive = 0;
 		pid_t pid;
 
+		learn_read_timeout(&db, cfg, shm);
+
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			for (int i = 0; i < n; i++) {
 				if (kids[i].pid != pid)
 					continue;
 				kids[i].pid = 0;
-				metrics_waiter_reap(shm, i);
+				metrics_waiters_set(shm, i, 0);	/* its held requests are gone */
 				if (stopping)
 					break;
 				if (WIFSIGNALED(status))
@@ -360,6 +261,7 @@ static int supervise(int listen_fd, const struct cr_config *cfg, struct api_shm 
 			stopping = 1;
 	}
 	free(kids);
+	cr_db_close(&db);
 	return 0;
 }
 
@@ -369,8 +271,17 @@ int main(int argc, char **argv)
 	struct cr_config cfg;
 	char err[512];
 	sigset_t block;
+	struct rlimit nofile;
+	bool read_timeout_only = false;
 	int exit_status, fd;
 
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--read-timeout") == 0) {
+			read_timeout_only = true;
+			memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
+			argc--;
+			break;
+		}
 	exit_status = cr_config_args(argc, argv, usage, &conf_path);
 	if (exit_status >= 0)
 		return exit_status;
@@ -387,6 +298,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "coderank-api: unknown log_level \"%s\"\n", cfg.log_level);
 		return 1;
 	}
+	if (read_timeout_only) {
+		exit_status = print_read_timeout(&cfg);
+		cr_config_free(&cfg);
+		return exit_status;
+	}
 	if (cfg.api_processes < 1 || cfg.api_processes > METRICS_MAX_SLOTS) {
 		fprintf(stderr, "coderank-api: api_processes must be 1-%d\n", METRICS_MAX_SLOTS);
 		return 1;
@@ -399,6 +315,11 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Each held request is a connection: take every descriptor we may. */
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 
 	fd = open_listen(cfg.api_listen);
 	struct api_shm *shm = metrics_shm_create();

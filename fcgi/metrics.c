@@ -27,8 +27,8 @@ static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 #define N_LABELS (ROUTER_MAX_ROUTES + 1)
 
 struct api_shm {
-	int waiters;
-	unsigned char waiting[METRICS_MAX_SLOTS];
+	int waiting[METRICS_MAX_SLOTS];	/* held requests of each responder */
+	int read_timeout;		/* nginx's fastcgi_read_timeout; 0: not known yet */
 	uint64_t requests[N_LABELS][N_CODES];
 	uint64_t hist[N_LABELS][N_BUCKETS];	/* non-cumulative; +Inf is the count */
 	uint64_t sum_us[N_LABELS];
@@ -140,32 +140,30 @@ void metrics_render(struct api_shm *shm, const struct route *table, struct cr_bu
 		"coderank_waiting_requests %d\n", metrics_waiters(shm));
 }
 
-bool metrics_waiter_acquire(struct api_shm *shm, int slot, int max)
+void metrics_waiters_set(struct api_shm *shm, int slot, int n)
 {
-	if (!shm || slot < 0 || slot >= METRICS_MAX_SLOTS || max <= 0)
-		return false;
-	if (__atomic_add_fetch(&shm->waiters, 1, __ATOMIC_ACQ_REL) > max) {
-		__atomic_sub_fetch(&shm->waiters, 1, __ATOMIC_ACQ_REL);
-		return false;
-	}
-	__atomic_store_n(&shm->waiting[slot], 1, __ATOMIC_RELEASE);
-	return true;
-}
-
-void metrics_waiter_release(struct api_shm *shm, int slot)
-{
-	if (!shm || slot < 0 || slot >= METRICS_MAX_SLOTS)
-		return;
-	if (__atomic_exchange_n(&shm->waiting[slot], 0, __ATOMIC_ACQ_REL))
-		__atomic_sub_fetch(&shm->waiters, 1, __ATOMIC_ACQ_REL);
-}
-
-void metrics_waiter_reap(struct api_shm *shm, int slot)
-{
-	metrics_waiter_release(shm, slot);
+	if (shm && slot >= 0 && slot < METRICS_MAX_SLOTS)
+		__atomic_store_n(&shm->waiting[slot], n, __ATOMIC_RELAXED);
 }
 
 int metrics_waiters(struct api_shm *shm)
 {
-	return shm ? __atomic_load_n(&shm->waiters, __ATOMIC_RELAXED) : 0;
+	int n = 0;
+
+	if (!shm)
+		return 0;
+	for (int i = 0; i < METRICS_MAX_SLOTS; i++)
+		n += __atomic_load_n(&shm->waiting[i], __ATOMIC_RELAXED);
+	return n;
+}
+
+void metrics_read_timeout_set(struct api_shm *shm, int seconds)
+{
+	if (shm)
+		__atomic_store_n(&shm->read_timeout, seconds, __ATOMIC_RELAXED);
+}
+
+int metrics_read_timeout(struct api_shm *shm)
+{
+	return shm ? __atomic_load_n(&shm->read_timeout, __ATOMIC_RELAXED) : 0;
 }

@@ -3,9 +3,10 @@
  *
  * The supervisor maps one anonymous MAP_SHARED region before forking, so every
  * responder adds to the same counters (relaxed atomics) and a scrape of
- * /metrics by any one of them shows the whole pool. The same region holds the
- * pool-wide count of ?wait=true requests (api_max_waiters) with a per-slot flag,
- * so that the supervisor can give back the place of a child that died waiting.
+ * /metrics by any one of them shows the whole pool. The same region holds each
+ * responder's count of held requests (the supervisor zeroes the count of a
+ * child that died, so the gauge cannot leak) and nginx's read timeout, which
+ * the supervisor reads from the database.
  */
 #ifndef CR_FCGI_METRICS_H
 #define CR_FCGI_METRICS_H
@@ -29,11 +30,13 @@ void metrics_observe(struct api_shm *shm, int route_index, int status, int64_t m
 /* Append the pool's HTTP counters and histogram in Prometheus text format. */
 void metrics_render(struct api_shm *shm, const struct route *table, struct cr_buf *out);
 
-/* Take a waiting place when fewer than max are taken; slot is the child's index. */
-bool metrics_waiter_acquire(struct api_shm *shm, int slot, int max);
-void metrics_waiter_release(struct api_shm *shm, int slot);
-/* Supervisor: the child in slot is gone; release its place if it held one. */
-void metrics_waiter_reap(struct api_shm *shm, int slot);
+/* A responder publishes how many requests it holds; the supervisor zeroes a dead one's. */
+void metrics_waiters_set(struct api_shm *shm, int slot, int n);
+/* Held requests over the pool. */
 int metrics_waiters(struct api_shm *shm);
+
+/* nginx's fastcgi_read_timeout for the API (cr_config_read_timeout); 0: not known yet. */
+void metrics_read_timeout_set(struct api_shm *shm, int seconds);
+int metrics_read_timeout(struct api_shm *shm);
 
 #endif

@@ -17,6 +17,8 @@ const struct route router_table[] = {
 	{ "POST", "/api/v1/auth/login", auth_login, R_BODY, "/auth/login" },
 	{ "POST", "/api/v1/execute", execute_create, R_AUTH | R_CHARGE | R_BODY | R_SELF_USER, "/execute" },
 	{ "GET", "/api/v1/execute/{id}", execute_get, R_AUTH | R_SELF_USER, "/execute/{id}" },
+	{ "GET", "/api/v1/execute/{id}/events", execute_events, R_AUTH | R_SELF_USER,
+	  "/execute/{id}/events" },
 	{ "GET", "/api/v1/languages", languages_list, 0, "/languages" },
 	{ "GET", "/api/v1/submissions", submissions_list, R_AUTH, "/submissions" },
 	{ "GET", "/api/v1/health", ops_health, 0, "/health" },

@@ -16,6 +16,9 @@
 #define LOGIN_KEYS "('address', " ADDR_KEY "), ('email', " EMAIL_KEY "), ('pair', " PAIR_KEY ")"
 #define LOGIN_WINDOW "now() + make_interval(secs => $3::int)"
 #define EPOCH(x) "floor(extract(epoch FROM " x "))::bigint"
+/* A submission's or a language's compile (when it compiles) + time limit: what ?wait holds for. */
+#define HOLD_LIMIT(t) "(" t "timeout_seconds + CASE WHEN NULLIF(" t "compile_command, '') IS NULL" \
+	" THEN 0 ELSE " t "compile_timeout_seconds END)"
 
 const struct cr_db_stmt api_stmts[] = {
 	{ S_AUTH_USER,
@@ -29,7 +32,7 @@ const struct cr_db_stmt api_stmts[] = {
 	  "SELECT u.is_active, t.requests_per_minute, COALESCE(r.request_count, 0),"
 	  " s.submission_id, s.status, s.language,"
 	  " " EPOCH("s.submitted_at") ", " EPOCH("s.execution_started_at") ","
-	  " " EPOCH("s.execution_completed_at") ", s.timeout_seconds,"
+	  " " EPOCH("s.execution_completed_at") ", " HOLD_LIMIT("s.") ","
 	  " e.stdout, e.stderr, e.compilation_error, e.runtime_error,"
 	  " e.execution_time_ms, e.memory_used_kb, e.exit_code, e.exit_signal"
 	  " FROM users u"
@@ -70,11 +73,14 @@ const struct cr_db_stmt api_stmts[] = {
 	  "  l.compile_command, l.execute_command, l.timeout_seconds,"
 	  "  l.compile_timeout_seconds, l.max_memory_mb, l.max_processes"
 	  " FROM language_configs l WHERE l.language_id = $2::text AND l.is_active"
-	  " RETURNING submission_id, timeout_seconds)"
-	  " SELECT submission_id, timeout_seconds,"
+	  " RETURNING submission_id, " HOLD_LIMIT("") " AS hold_limit)"
+	  " SELECT submission_id, hold_limit,"
 	  "  pg_notify('cr_submission_queued', submission_id::text) FROM ins", 4 },
 
 	{ S_STATUS, "SELECT status FROM code_submissions WHERE submission_id = $1::uuid", 1 },
+
+	{ S_LONGEST_LIMIT,
+	  "SELECT coalesce(max(" HOLD_LIMIT("") "), 0) FROM language_configs WHERE is_active", 0 },
 
 	{ S_LANGUAGES,
 	  "SELECT language_id, display_name, timeout_seconds, max_memory_mb"

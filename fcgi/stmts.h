@@ -16,6 +16,7 @@
 #define S_CHARGE_PRUNE	"charge_prune"	/* $1 user, $2 window start */
 #define S_SUBMIT	"submit"	/* $1 user, $2 language, $3 source, $4 input (bytea) -> id */
 #define S_STATUS	"status"	/* $1 submission -> status */
+#define S_LONGEST_LIMIT	"longest_limit"	/* -> the longest compile + time limit, active languages */
 #define S_LANGUAGES	"languages"
 #define S_SUBMISSIONS	"submissions"	/* $1 user, $2 limit, $3 offset -> total, id, lang, status, t */
 #define S_REG_CHECK	"reg_check"	/* $1 username, $2 email -> username taken, email taken */
@@ -32,7 +33,7 @@
 /* Columns of S_EXEC_GET. */
 enum exec_col {
 	EG_ACTIVE, EG_RPM, EG_COUNT, EG_ID, EG_STATUS, EG_LANGUAGE, EG_SUBMITTED,
-	EG_STARTED, EG_COMPLETED, EG_TIMEOUT, EG_STDOUT, EG_STDERR, EG_COMPILE,
+	EG_STARTED, EG_COMPLETED, EG_HOLD_LIMIT, EG_STDOUT, EG_STDERR, EG_COMPILE,
 	EG_RUNTIME, EG_TIME_MS, EG_MEMORY_KB, EG_EXIT_CODE, EG_EXIT_SIGNAL,
 };
 

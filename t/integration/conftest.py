@@ -448,7 +448,7 @@ class Stack:
         env = dict(os.environ, NGINX_PREFIX=prefix, NGINX_LOG_DIR=os.path.join(self.tmp, "log"),
                    API_SOCKETS=self.api_sock, HTTP_LISTEN="127.0.0.1:%d" % self.http_port,
                    HTTPS_LISTEN="127.0.0.1:%d" % self.https_port, TLS_CERT=cert, TLS_KEY=key,
-                   NGINX_WORKERS="2")
+                   NGINX_WORKERS="2", CODERANK_CONFIG=self.conf, CODERANK_API=self.api_bin)
         conf = os.path.join(prefix, "nginx.conf")
         with open(conf, "w") as f:
             subprocess.run([os.path.join(ROOT, "scripts", "nginx-conf")], env=env, stdout=f,

@@ -45,8 +45,12 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(c.jwt_ttl_seconds, 3600);
 	CU_ASSERT_STRING_EQUAL(c.api_listen, "127.0.0.1:9000");
 	CU_ASSERT_EQUAL(c.api_processes, 4);
-	CU_ASSERT_EQUAL(c.api_max_waiters, 2);
-	CU_ASSERT_EQUAL(c.api_wait_margin_seconds, 5);
+	CU_ASSERT_EQUAL(c.api_threads, 16);
+	CU_ASSERT_EQUAL(c.api_db_connections, 4);
+	CU_ASSERT_EQUAL(c.api_max_waiters, 256);
+	CU_ASSERT_EQUAL(c.api_wait_margin_seconds, 10);
+	CU_ASSERT_EQUAL(c.api_events_max_seconds, 600);
+	CU_ASSERT_EQUAL(c.api_hash_concurrency, 0);
 	CU_ASSERT_EQUAL(c.max_body_bytes, 2 * 1024 * 1024);
 	CU_ASSERT_EQUAL(c.max_source_bytes, 65536);
 	CU_ASSERT_EQUAL(c.max_input_bytes, 1024 * 1024);
@@ -315,8 +319,6 @@ static const struct {
 	  "CR_FRAME_MAX_BYTES" },
 	{ "max_body_bytes = 16777217\n", "max_body_bytes", "CR_FRAME_MAX_BYTES" },
 	{ "max_body_bytes = 1073741824\n", "max_body_bytes", "CR_FRAME_MAX_BYTES" },
-	{ "api_wait_margin_seconds = 55\n", "api_wait_margin_seconds", "fastcgi_read_timeout" },
-	{ "api_wait_margin_seconds = 600\n", "api_wait_margin_seconds", "fastcgi_read_timeout" },
 };
 
 /* Defaults with what both programs require, then text. */
@@ -358,8 +360,8 @@ static void test_check_limits_accepted(void)
 		"output_limit_bytes = 4194304\n",			/* the runner's cap */
 		"max_source_bytes = 1048576\nmax_input_bytes = 15663104\n",	/* room exactly */
 		"max_body_bytes = 16777216\n",
-		"api_wait_margin_seconds = 54\n",
-		"api_max_waiters = 0\napi_wait_margin_seconds = 600\n",	/* no wait at all */
+		"api_wait_margin_seconds = 600\n",	/* nginx's read timeout is made to fit */
+		"api_max_waiters = 0\n",				/* no wait at all */
 	};
 	char err[512] = "";
 
@@ -399,12 +401,21 @@ static void test_wait_seconds(void)
 	struct cr_config c;
 
 	cr_config_defaults(&c);
-	CU_ASSERT_EQUAL(cr_config_wait_seconds(&c, 10), 15);	/* limit + margin */
-	CU_ASSERT_EQUAL(cr_config_wait_seconds(&c, 49), 54);
-	CU_ASSERT_EQUAL(cr_config_wait_seconds(&c, 50), 55);	/* nginx's 60 s less 5 */
-	CU_ASSERT_EQUAL(cr_config_wait_seconds(&c, 300), 55);	/* the longest a row allows */
-	CU_ASSERT(cr_config_wait_seconds(&c, 300) + CR_LIMIT_ANSWER_SECONDS <=
-		  CR_LIMIT_NGINX_READ_SECONDS);
+	/* nginx's read timeout: the longest limit + margin + time to answer, at least 60 */
+	CU_ASSERT_EQUAL(cr_config_read_timeout(&c, 45), 60);	/* 45 + 10 + 5 */
+	CU_ASSERT_EQUAL(cr_config_read_timeout(&c, 10), 60);	/* never below 60 */
+	CU_ASSERT_EQUAL(cr_config_read_timeout(&c, 77), 92);
+	CU_ASSERT_EQUAL(cr_config_read_timeout(&c, 600), 615);	/* 300 s run + 300 s compile */
+	/* a hold: compile + time limit + margin, ending before nginx gives up */
+	CU_ASSERT_EQUAL(cr_config_wait_seconds(&c, 10, 60), 20);
+	CU_ASSERT_EQUAL(cr_config_wait_seconds(&c, 45, 60), 55);
+	CU_ASSERT_EQUAL(cr_config_wait_seconds(&c, 46, 60), 55);	/* a stale nginx: capped */
+	CU_ASSERT_EQUAL(cr_config_wait_seconds(&c, 77, 92), 87);
+	for (int limit = 1; limit <= 600; limit++)
+		CU_ASSERT(cr_config_wait_seconds(&c, limit, cr_config_read_timeout(&c, limit)) +
+			  CR_LIMIT_ANSWER_SECONDS <= cr_config_read_timeout(&c, limit));
+	c.api_wait_margin_seconds = 0;
+	CU_ASSERT_EQUAL(cr_config_wait_seconds(&c, 10, 60), 10);
 	cr_config_free(&c);
 }
 

@@ -10,6 +10,7 @@ void http_suite(void);
 void auth_suite(void);
 void metrics_suite(void);
 void trust_suite(void);
+void hold_suite(void);
 
 int main(void)
 {
@@ -22,5 +23,6 @@ int main(void)
 	auth_suite();
 	metrics_suite();
 	trust_suite();
+	hold_suite();
 	return cr_run_tests();
 }

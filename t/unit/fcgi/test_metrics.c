@@ -168,7 +168,7 @@ static void test_render(void)
 	for (size_t i = 0; i < sizeof(observations) / sizeof(observations[0]); i++)
 		metrics_observe(shm, observations[i].route, observations[i].status,
 				observations[i].micros);
-	CU_ASSERT_TRUE(metrics_waiter_acquire(shm, 3, 2));
+	metrics_waiters_set(shm, 3, 1);
 	metrics_render(shm, table, &out);
 	well_formed(out.data);
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
@@ -189,7 +189,6 @@ static void test_render(void)
 	const char *c = strstr(out.data, "# TYPE coderank_http_requests_total");
 	const char *h = strstr(out.data, "# TYPE coderank_http_request_duration_seconds");
 	CU_ASSERT(c && h && c < h && !strstr(h + 1, "# TYPE coderank_http_request_duration_seconds "));
-	metrics_waiter_release(shm, 3);
 	cr_buf_release(&out);
 	metrics_shm_destroy(shm);
 	metrics_render(NULL, table, &out);	/* no shm: nothing, no crash */
@@ -201,20 +200,22 @@ static void test_waiters(void)
 	struct api_shm *shm = metrics_shm_create();
 
 	CU_ASSERT_FATAL(shm != NULL);
-	CU_ASSERT_TRUE(metrics_waiter_acquire(shm, 0, 2));
-	CU_ASSERT_TRUE(metrics_waiter_acquire(shm, 1, 2));
-	CU_ASSERT_FALSE(metrics_waiter_acquire(shm, 2, 2));	/* full */
-	CU_ASSERT_EQUAL(metrics_waiters(shm), 2);
-	metrics_waiter_release(shm, 1);
-	metrics_waiter_release(shm, 1);				/* twice: once counted */
-	CU_ASSERT_EQUAL(metrics_waiters(shm), 1);
-	metrics_waiter_reap(shm, 0);				/* a child died waiting */
-	metrics_waiter_reap(shm, 2);				/* one that held nothing */
-	CU_ASSERT_EQUAL(metrics_waiters(shm), 0);
-	CU_ASSERT_FALSE(metrics_waiter_acquire(shm, 0, 0));	/* 0 disables ?wait */
-	CU_ASSERT_FALSE(metrics_waiter_acquire(shm, METRICS_MAX_SLOTS, 2));
-	CU_ASSERT_FALSE(metrics_waiter_acquire(NULL, 0, 2));
-	CU_ASSERT_EQUAL(metrics_waiters(shm), 0);
+	metrics_waiters_set(shm, 0, 200);
+	metrics_waiters_set(shm, 1, 56);
+	metrics_waiters_set(shm, METRICS_MAX_SLOTS - 1, 3);
+	CU_ASSERT_EQUAL(metrics_waiters(shm), 259);	/* the sum over the pool */
+	metrics_waiters_set(shm, 1, 55);
+	CU_ASSERT_EQUAL(metrics_waiters(shm), 258);
+	metrics_waiters_set(shm, 0, 0);			/* the supervisor reaps a dead child */
+	CU_ASSERT_EQUAL(metrics_waiters(shm), 58);
+	metrics_waiters_set(shm, METRICS_MAX_SLOTS, 7);	/* no such slot: ignored */
+	metrics_waiters_set(shm, -1, 7);
+	metrics_waiters_set(NULL, 0, 7);
+	CU_ASSERT_EQUAL(metrics_waiters(shm), 58);
+	CU_ASSERT_EQUAL(metrics_waiters(NULL), 0);
+	CU_ASSERT_EQUAL(metrics_read_timeout(shm), 0);	/* not known yet */
+	metrics_read_timeout_set(shm, 92);
+	CU_ASSERT_EQUAL(metrics_read_timeout(shm), 92);
 	metrics_shm_destroy(shm);
 }
 
@@ -268,7 +269,7 @@ void metrics_suite(void)
 {
 	static const struct cr_test tests[] = {
 		{ "Prometheus text: families, labels, histogram", test_render },
-		{ "waiting places", test_waiters },
+		{ "held counts per responder", test_waiters },
 		{ "405 counted under its route", test_405_under_its_route },
 		{ NULL, NULL },
 	};

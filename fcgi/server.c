@@ -1,0 +1,419 @@
+/*
+ * One responder process (see server.h).
+ *
+ * A connection is a struct conn: its FastCGI request, the request and answer,
+ * and the API call, which live as long as the connection, across the runs of a
+ * held request. A conn is owned by one thread at a time: the acceptor until it
+ * is queued, then the request thread that pops it, or the dispatcher while it
+ * is parked.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/timefmt.h"
+#include "common/xalloc.h"
+#include "fcgi/api.h"
+#include "fcgi/handlers.h"
+#include "fcgi/http.h"
+#include "fcgi/server.h"
+#include "fcgi/waiters.h"
+
+#define IO_TIMEOUT_S 10		/* a peer that stops reading or sending mid-request */
+#define REFUSED_LOG_MS 1000
+
+struct conn {
+	struct waiter w;		/* while held */
+	int fd;
+	FCGX_Request fr;
+	struct http_req req;
+	struct http_resp resp;
+	struct api_call call;
+	bool started;			/* api_start() ran */
+	bool held;			/* registered with the dispatcher */
+	enum hold_kind held_kind;	/* what it was held as, for the log */
+	struct conn *next;		/* in the queue */
+};
+
+struct server {
+	struct api api;
+	int listen_fd;
+	struct waiters *ws;
+	pthread_mutex_t mu;		/* the queue */
+	pthread_cond_t ready;
+	struct conn *head, *tail;
+	bool closed;
+	int stop_fd;			/* eventfd: the acceptor stops */
+	pthread_t acceptor;
+	pthread_t *threads;
+	int nthreads;
+};
+
+/* ---- the queue ----------------------------------------------------------------- */
+
+static void push(struct server *s, struct conn *c)
+{
+	pthread_mutex_lock(&s->mu);
+	c->next = NULL;
+	if (s->tail)
+		s->tail->next = c;
+	else
+		s->head = c;
+	s->tail = c;
+	pthread_cond_signal(&s->ready);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* The next conn to run; NULL once the queue is closed and empty. */
+static struct conn *pop(struct server *s)
+{
+	struct conn *c;
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->head && !s->closed)
+		pthread_cond_wait(&s->ready, &s->mu);
+	c = s->head;
+	if (c) {
+		s->head = c->next;
+		if (!s->head)
+			s->tail = NULL;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return c;
+}
+
+/* ---- a connection ------------------------------------------------------------------ */
+
+static struct conn *conn_new(struct server *s, int fd)
+{
+	struct conn *c = cr_xcalloc(1, sizeof(*c));
+
+	c->fd = fd;
+	c->w.fd = fd;
+	if (FCGX_InitRequest(&c->fr, -1, 0) != 0)
+		cr_die("could not initialise a FastCGI request");
+	http_req_init(&c->req, s->api.cfg->max_body_bytes);
+	http_resp_init(&c->resp);
+	return c;
+}
+
+/*
+ * End the FastCGI request as FCGX_Finish_r would (the rest of the input
+ * discarded, stderr and stdout closed, which writes FCGI_END_REQUEST), without
+ * its close: libfcgi may wait on a closing socket with select(), which cannot
+ * take a descriptor past FD_SETSIZE, and a responder holding hundreds of
+ * requests has such descriptors. conn_free() closes it.
+ */
+static void end_request(struct conn *c)
+{
+	char trash[4096];
+
+	if (!c->fr.in)
+		return;
+	while (FCGX_GetStr(trash, sizeof(trash), c->fr.in) > 0)
+		;
+	FCGX_FClose(c->fr.err);
+	FCGX_FClose(c->fr.out);
+}
+
+static void conn_free(struct conn *c)
+{
+	FCGX_Free(&c->fr, 0);
+	close(c->fd);
+	http_resp_release(&c->resp);
+	http_req_release(&c->req);
+	free(c);
+}
+
+static const char *hold_name(enum hold_kind k)
+{
+	return k == HOLD_POST ? "post" : k == HOLD_GET ? "get" : "events";
+}
+
+static const char *wake_name(const struct waiter *w)
+{
+	switch (w->wake) {
+	case HOLD_CHECK:
+		return w->notified_us ? "notify" : "check";
+	case HOLD_TIMEOUT:
+		return "timeout";
+	case HOLD_PING:
+		return "ping";
+	case HOLD_GIVE_UP:
+		return "give_up";
+	}
+	return "?";
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The answer is complete: write it, end the request, log it. */
+static void finish(struct server *s, struct conn *c)
+{
+	if (c->held)
+		waiters_unregister(s->ws, &c->w);
+	if (!c->call.streamed && http_fcgi_write(&c->resp, &c->fr) != 0)
+		cr_warn("could not write the answer: the client went away");
+	end_request(c);
+	/* after the answer went out: wake_ms runs from the notification to here */
+	if (c->held)
+		cr_info("held answered id=%s kind=%s wake=%s wake_ms=%.2f", c->w.id,
+			hold_name(c->held_kind), wake_name(&c->w),
+			c->w.notified_us ? (double)(now_us() - c->w.notified_us) / 1000.0 : 0.0);
+	api_end(&c->call);
+	conn_free(c);
+}
+
+/* Hand a held request over to the dispatcher, or run it on until it is answered. */
+static void serve(struct server *s, struct conn *c)
+{
+	bool done;
+
+	if (!c->started) {
+		c->started = true;
+		c->fr.ipcFd = c->fd;
+		c->fr.keepConnection = 1;	/* libfcgi never closes it: conn_free does */
+		if (FCGX_Accept_r(&c->fr) != 0) {
+			conn_free(c);
+			return;
+		}
+		c->fr.keepConnection = 1;
+		http_fcgi_read(&c->req, &c->fr);
+		done = api_start(&s->api, &c->call, &c->req, &c->resp, &c->fr);
+	} else {
+		done = api_resume(&c->call, c->w.wake);
+	}
+	while (!done) {
+		if (!c->held) {
+			struct api_hold *h = &c->call.hold;
+
+			snprintf(c->w.id, sizeof(c->w.id), "%s", h->id);
+			c->w.every_status = h->every_status;
+			c->w.ping_ms = h->ping_ms;
+			c->w.deadline_ms = cr_monotonic_ms() + (int64_t)h->seconds * 1000;
+			if (!waiters_register(s->ws, &c->w)) {
+				done = api_resume(&c->call, HOLD_GIVE_UP);
+				continue;
+			}
+			c->held = true;
+			c->held_kind = h->kind;
+			/* registered first, then look: a change from before is seen now */
+			c->w.wake = HOLD_CHECK;
+			done = api_resume(&c->call, HOLD_CHECK);
+			continue;
+		}
+		if (waiters_park(s->ws, &c->w) == PARKED)
+			return;
+		done = api_resume(&c->call, c->w.wake);
+	}
+	finish(s, c);
+}
+
+static void on_wake(struct waiter *w, void *arg)
+{
+	push(arg, (struct conn *)((char *)w - offsetof(struct conn, w)));
+}
+
+/* The client of a parked request went away: nobody to answer. */
+static void on_gone(struct waiter *w, void *arg)
+{
+	struct conn *c = (struct conn *)((char *)w - offsetof(struct conn, w));
+
+	(void)arg;
+	cr_info("held request dropped: the client went away id=%s", w->id);
+	c->resp.status = 499;	/* nginx's code for it, in the log and the metrics */
+	api_end(&c->call);
+	conn_free(c);
+}
+
+static void *request_thread(void *arg)
+{
+	struct server *s = arg;
+	struct conn *c;
+
+	while ((c = pop(s)))
+		serve(s, c);
+	return NULL;
+}
+
+/* ---- the acceptor ------------------------------------------------------------------ */
+
+/* One warning per refused peer, but at most one a second: a flood stays one line. */
+static void log_refused(const struct sockaddr_storage *ss, socklen_t len)
+{
+	static int64_t last_ms = -REFUSED_LOG_MS;
+	static unsigned long quiet;
+	char addr[NI_MAXHOST] = "?";
+	int64_t now = cr_monotonic_ms();
+
+	if (now - last_ms < REFUSED_LOG_MS) {
+		quiet++;
+		return;
+	}
+	getnameinfo((const struct sockaddr *)ss, len, addr, sizeof(addr), NULL, 0, NI_NUMERICHOST);
+	cr_warn("refused a FastCGI connection from %s: not in api_allow "
+		"(%lu others refused since the previous such line)", addr, quiet);
+	last_ms = now;
+	quiet = 0;
+}
+
+/* accept(2): another responder won the race, or the peer went away meanwhile. */
+static bool accept_retry(int err)
+{
+	switch (err) {
+	case EAGAIN: case EINTR: case ECONNABORTED: case EPROTO: case ENOPROTOOPT:
+	case ENETDOWN: case ENONET: case EHOSTDOWN: case EHOSTUNREACH: case ENETUNREACH:
+	case EOPNOTSUPP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Accept one connection: its fd, or -1 when there was none or the peer was
+ * refused. We accept() ourselves instead of checking getpeername() after
+ * FCGX_Accept_r: by then libfcgi has read the peer's FCGI_BEGIN_REQUEST and
+ * parameters, so a refused peer could feed the parser, or hold a thread by
+ * sending nothing. Here it is closed before a byte of it is read. (libfcgi's
+ * own check, FCGI_WEB_SERVER_ADDRS, takes exact IPv4 addresses only.) A unix
+ * socket is guarded by its file's mode and directory.
+ */
+static int accept_peer(int listen_fd, const struct cr_netlist *allow)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len = sizeof(ss);
+	struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
+	int one = 1;
+	int fd = accept4(listen_fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE) {
+			cr_warn("could not accept a FastCGI connection: %m");
+			return -2;
+		}
+		if (!accept_retry(errno))
+			cr_die("could not accept a FastCGI connection: %m");
+		return -1;
+	}
+	if (ss.ss_family != AF_UNIX) {
+		if (!cr_netlist_match_sockaddr(allow, (struct sockaddr *)&ss)) {
+			log_refused(&ss, len);
+			close(fd);
+			return -1;
+		}
+		/* libfcgi ends an answer with a small record: Nagle must not hold it. */
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	/* A request thread blocks on this socket: never for long. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+static void *acceptor(void *arg)
+{
+	struct server *s = arg;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	ev.data.fd = s->listen_fd;
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, s->listen_fd, &ev) != 0)
+		cr_die("could not watch the listen socket: %m");
+	ev.events = EPOLLIN;
+	ev.data.fd = s->stop_fd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, s->stop_fd, &ev) != 0)
+		cr_die("could not watch the stop eventfd: %m");
+	for (;;) {
+		int fd;
+
+		if (epoll_wait(ep, &ev, 1, -1) < 1)
+			continue;
+		if (ev.data.fd == s->stop_fd)
+			break;
+		fd = accept_peer(s->listen_fd, &s->api.cfg->api_allow);
+		if (fd >= 0)
+			push(s, conn_new(s, fd));
+		else if (fd == -2)
+			sleep(1);	/* out of descriptors: let some requests end */
+	}
+	close(ep);
+	return NULL;
+}
+
+/* ---- the process -------------------------------------------------------------------- */
+
+void server_run(int slot, int listen_fd, const struct cr_config *cfg, struct api_shm *shm)
+{
+	struct server *s = cr_xcalloc(1, sizeof(*s));
+	struct waiters_ops ops = { on_wake, on_gone, s };
+	sigset_t stop;
+	uint64_t one = 1;
+	int sig;
+
+	api_init(&s->api, cfg, shm, slot);
+	s->listen_fd = listen_fd;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->ready, NULL);
+	s->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (s->stop_fd < 0)
+		cr_die("could not create an eventfd: %m");
+	s->ws = waiters_start(cfg->database_url ? cfg->database_url : "", cfg->api_max_waiters,
+			      shm, slot, &ops);
+	s->nthreads = cfg->api_threads;
+	s->threads = cr_xcalloc((size_t)s->nthreads, sizeof(*s->threads));
+	for (int i = 0; i < s->nthreads; i++)
+		if (pthread_create(&s->threads[i], NULL, request_thread, s) != 0)
+			cr_die("could not start a request thread");
+	if (pthread_create(&s->acceptor, NULL, acceptor, s) != 0)
+		cr_die("could not start the acceptor thread");
+	cr_info("responder ready slot=%d threads=%d db_connections=%d max_held=%d",
+		slot, cfg->api_threads, cfg->api_db_connections, cfg->api_max_waiters);
+
+	/* Every thread keeps the signals blocked (inherited); this one takes them. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	while (sigwait(&stop, &sig) != 0)
+		;
+
+	/* No new connection; held requests answered as they stand; the queue run dry. */
+	if (write(s->stop_fd, &one, sizeof(one)) < 0)
+		cr_warn("could not stop the acceptor: %m");
+	pthread_join(s->acceptor, NULL);
+	waiters_stop(s->ws);
+	pthread_mutex_lock(&s->mu);
+	s->closed = true;
+	pthread_cond_broadcast(&s->ready);
+	pthread_mutex_unlock(&s->mu);
+	for (int i = 0; i < s->nthreads; i++)
+		pthread_join(s->threads[i], NULL);
+	waiters_free(s->ws);
+	close(s->stop_fd);
+	api_release(&s->api);
+	free(s->threads);
+	free(s);
+	cr_info("responder stopped slot=%d", slot);
+}
