@@ -60,7 +60,8 @@ const struct cr_db_stmt queue_stmts[] = {
 	  "          docker_image, source_file, compile_command, execute_command, "
 	  "          timeout_seconds, compile_timeout_seconds, max_memory_mb, max_processes, "
 	  "          (SELECT l.isolation FROM language_configs l "
-	  "           WHERE l.language_id = code_submissions.language)",
+	  "           WHERE l.language_id = code_submissions.language), "
+	  "          pg_notify('" QUEUE_CHANNEL_RUNNING "', submission_id::text)",
 	  2 },
 	{ "queue_renew",
 	  "UPDATE code_submissions SET lease_until = now() + make_interval(secs => $4::int) "

@@ -29,6 +29,8 @@ struct verdict;
 
 #define QUEUE_CHANNEL_QUEUED "cr_submission_queued"
 #define QUEUE_CHANNEL_DONE "cr_submission_done"
+/* At a claim, for the API's event streams (fcgi/waiters.c). */
+#define QUEUE_CHANNEL_RUNNING "cr_submission_running"
 
 extern const struct cr_db_stmt queue_stmts[];
 
