@@ -47,7 +47,6 @@ struct sockaddr;
 #define CR_LIMIT_FRAME_BYTES (16 * 1024 * 1024)	/* CR_FRAME_MAX_BYTES, worker/frame.h */
 #define CR_LIMIT_RUNNER_OUTPUT_BYTES (4 * 1024 * 1024)	/* JOB_MAX_OUTPUT_BYTES, frame.c */
 #define CR_LIMIT_FRAME_RESERVE_BYTES (64 * 1024)	/* keys, file name, commands, messages */
-/* fastcgi_read_timeout in nginx/coderank.conf.in: change both together */
 #define CR_LIMIT_NGINX_READ_SECONDS 60	/* the least fastcgi_read_timeout generated */
 #define CR_LIMIT_ANSWER_SECONDS 5	/* after a ?wait=true hold: fetch and answer */
 

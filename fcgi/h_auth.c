@@ -326,8 +326,11 @@ void auth_login(struct api_call *c)
 			goto out;
 	}
 	/* the hash gate before either branch: a refusal must not tell them apart */
-	if (api_hash_begin(c))
+	if (api_hash_begin(c)) {
+		if (lim.counted)
+			login_refund(c, &lim);	/* refused for load: not a guess */
 		goto out;
+	}
 	if (!r || PQntuples(r) != 1) {
 		cr_password_dummy_verify(x.password.s, x.password.len);
 		api_hash_end(c);

@@ -101,11 +101,16 @@ static void events_resume(struct api_call *c, enum hold_wake why)
 			c->hold.kind = HOLD_NONE;
 		return;
 	}
-	r = execute_fetch(c, c->hold.id);
-	if (!r || why != HOLD_CHECK || send_changes(c, r))
-		c->hold.kind = HOLD_NONE;	/* the end: gone, timed out, stopping or final */
-	PQclear(r);
 	c->resp->status = 200;			/* what the stream was, for the log */
+	if (why != HOLD_CHECK) {
+		c->hold.kind = HOLD_NONE;	/* timed out or stopping: the end */
+		return;
+	}
+	r = execute_fetch(c, c->hold.id);
+	if (!r || send_changes(c, r))
+		c->hold.kind = HOLD_NONE;	/* gone, unreadable or final: the end */
+	PQclear(r);
+	c->resp->status = 200;
 }
 
 void execute_events(struct api_call *c)

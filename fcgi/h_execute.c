@@ -307,6 +307,11 @@ void execute_resume(struct api_call *c, enum hold_wake why)
 	r = execute_fetch(c, id);
 	if (!r) {
 		c->hold.kind = HOLD_NONE;	/* answered (401, 404, 503) */
+		if (post) {
+			/* committed already: API.md's 503 would say it was not accepted */
+			http_resp_reset(c->resp);
+			answer_accepted(c, id);
+		}
 		return;
 	}
 	if (why == HOLD_CHECK && !execute_final(PQgetvalue(r, 0, EG_STATUS))) {

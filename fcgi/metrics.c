@@ -19,7 +19,7 @@
 #include "fcgi/metrics.h"
 
 static const int codes[] = { 200, 201, 202, 400, 401, 404, 405, 409, 413, 415,
-			     429, 500, 503 };
+			     429, 499, 500, 503 };	/* 499: a held request's client left */
 #define N_CODES (sizeof(codes) / sizeof(codes[0]) + 1)	/* + "other" */
 static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 				  0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30 };
@@ -135,7 +135,7 @@ void metrics_render(struct api_shm *shm, const struct route *table, struct cr_bu
 			    route, method, (unsigned long long)count);
 	}
 	cr_buf_addf(out,
-		"# HELP coderank_waiting_requests Requests holding for a result (?wait=true).\n"
+		"# HELP coderank_waiting_requests Requests held for a result (?wait=true, event streams).\n"
 		"# TYPE coderank_waiting_requests gauge\n"
 		"coderank_waiting_requests %d\n", metrics_waiters(shm));
 }

@@ -134,8 +134,12 @@ static void end_request(struct conn *c)
 
 static void conn_free(struct conn *c)
 {
+	/* libfcgi closed it (and set -1) if it met a protocol error in FCGX_Accept_r */
+	int fd = c->started ? c->fr.ipcFd : c->fd;
+
 	FCGX_Free(&c->fr, 0);
-	close(c->fd);
+	if (fd >= 0)
+		close(fd);
 	http_resp_release(&c->resp);
 	http_req_release(&c->req);
 	free(c);

@@ -260,8 +260,8 @@ static bool listen_again(struct waiters *ws)
 
 static void lost_listen(struct waiters *ws)
 {
-	cr_warn("the LISTEN connection was lost: held requests are answered as they are "
-		"until it is back");
+	cr_warn("the LISTEN connection was lost: no new request is held until it is back, "
+		"and then every held one looks at its submission again");
 	epoll_ctl(ws->ep, EPOLL_CTL_DEL, ws->pg_fd, NULL);
 	ws->pg_fd = -1;
 	ws->db.broken = true;
