@@ -116,7 +116,7 @@ void cr_config_defaults(struct cr_config *cfg)
 	cfg->api_processes = 4;
 	cfg->api_threads = 16;
 	cfg->api_db_connections = 4;
-	cfg->api_max_waiters = 256;
+	cfg->api_max_waiters = 512;
 	cfg->api_wait_margin_seconds = 10;
 	cfg->api_events_max_seconds = 600;
 	cfg->api_hash_concurrency = 0;	/* the number of CPUs */

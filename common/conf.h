@@ -62,7 +62,7 @@ struct cr_config {
 	int api_processes;		/* responders in the pool; default 4 */
 	int api_threads;		/* request threads per responder process; default 16 */
 	int api_db_connections;		/* database connections per process; default 4 */
-	int api_max_waiters;		/* held requests (?wait, events) per process; default 256 */
+	int api_max_waiters;		/* held requests (?wait, events) per process; default 512 */
 	int api_wait_margin_seconds;	/* added to compile + time limit for ?wait; default 10 */
 	int api_events_max_seconds;	/* an event stream ends after this; default 600 */
 	int api_hash_concurrency;	/* password hashes at once per process; 0: the CPUs */

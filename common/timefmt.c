@@ -55,3 +55,13 @@ void cr_monotonic_after(struct timespec *ts, int64_t ms)
 		ts->tv_nsec -= 1000000000;
 	}
 }
+
+void cr_cond_init_monotonic(pthread_cond_t *cond)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &ca);
+	pthread_condattr_destroy(&ca);
+}

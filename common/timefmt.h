@@ -3,6 +3,7 @@
 #define CR_TIMEFMT_H
 
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -12,7 +13,9 @@
 void cr_time_rfc3339(int64_t unix_seconds, char *out);
 /* Current time in ms from CLOCK_MONOTONIC, for durations. */
 int64_t cr_monotonic_ms(void);
-/* CLOCK_MONOTONIC now + ms, for pthread_cond_timedwait on a monotonic condition. */
+/* A condition variable whose timed waits count on CLOCK_MONOTONIC (see below). */
+void cr_cond_init_monotonic(pthread_cond_t *cond);
+/* CLOCK_MONOTONIC now + ms, for pthread_cond_timedwait on such a condition. */
 void cr_monotonic_after(struct timespec *ts, int64_t ms);
 /* Current unix time in seconds (CLOCK_REALTIME). */
 int64_t cr_now(void);

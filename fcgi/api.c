@@ -395,8 +395,8 @@ static bool ran(struct api_call *c)
 {
 	json_object_put(c->body);
 	c->body = NULL;
+	api_put_db(c);		/* neither a held call nor the writing of an answer needs it */
 	if (c->hold.kind != HOLD_NONE) {
-		api_put_db(c);		/* a held call holds no connection */
 		cr_log_set_context(NULL);
 		return false;
 	}

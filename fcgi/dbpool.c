@@ -15,13 +15,8 @@
 
 void dbpool_init(struct dbpool *p, int n, const char *conninfo, const struct cr_db_stmt *stmts)
 {
-	pthread_condattr_t ca;
-
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&p->freed, &ca);
-	pthread_condattr_destroy(&ca);
+	cr_cond_init_monotonic(&p->freed);
 	p->n = n;
 	p->conns = cr_xcalloc((size_t)n, sizeof(*p->conns));
 	p->lent = cr_xcalloc((size_t)n, sizeof(*p->lent));

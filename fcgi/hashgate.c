@@ -9,13 +9,8 @@
 
 void hashgate_init(struct hashgate *g, int max, int wait_ms)
 {
-	pthread_condattr_t ca;
-
 	pthread_mutex_init(&g->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&g->left, &ca);
-	pthread_condattr_destroy(&ca);
+	cr_cond_init_monotonic(&g->left);
 	g->max = max > 0 ? max : 1;
 	g->running = g->waiting = 0;
 	g->wait_ms = wait_ms;

@@ -197,6 +197,7 @@ static int supervise(int listen_fd, const struct cr_config *cfg, struct api_shm 
 				if (kids[i].pid != pid)
 					continue;
 				kids[i].pid = 0;
+				metrics_slot_alive(shm, i, false);
 				metrics_waiters_set(shm, i, 0);	/* its held requests are gone */
 				if (stopping)
 					break;
@@ -226,6 +227,7 @@ static int supervise(int listen_fd, const struct cr_config *cfg, struct api_shm 
 					kids[i].pid = 0;
 					kids[i].restart_at_ms = now + 1000;
 				} else {
+					metrics_slot_alive(shm, i, true);
 					alive++;
 				}
 			}

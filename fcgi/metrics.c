@@ -28,6 +28,7 @@ static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 
 struct api_shm {
 	int waiting[METRICS_MAX_SLOTS];	/* held requests of each responder */
+	unsigned char alive[METRICS_MAX_SLOTS];	/* the supervisor: a responder runs in the slot */
 	int read_timeout;		/* nginx's fastcgi_read_timeout; 0: not known yet */
 	uint64_t requests[N_LABELS][N_CODES];
 	uint64_t hist[N_LABELS][N_BUCKETS];	/* non-cumulative; +Inf is the count */
@@ -166,4 +167,28 @@ void metrics_read_timeout_set(struct api_shm *shm, int seconds)
 int metrics_read_timeout(struct api_shm *shm)
 {
 	return shm ? __atomic_load_n(&shm->read_timeout, __ATOMIC_RELAXED) : 0;
+}
+
+void metrics_slot_alive(struct api_shm *shm, int slot, bool alive)
+{
+	if (shm && slot >= 0 && slot < METRICS_MAX_SLOTS)
+		__atomic_store_n(&shm->alive[slot], alive, __ATOMIC_RELAXED);
+}
+
+int metrics_waiters_of(struct api_shm *shm, int slot)
+{
+	if (!shm || slot < 0 || slot >= METRICS_MAX_SLOTS)
+		return 0;
+	return __atomic_load_n(&shm->waiting[slot], __ATOMIC_RELAXED);
+}
+
+bool metrics_hold_room_elsewhere(struct api_shm *shm, int slot, int max)
+{
+	if (!shm)
+		return false;
+	for (int i = 0; i < METRICS_MAX_SLOTS; i++)
+		if (i != slot && __atomic_load_n(&shm->alive[i], __ATOMIC_RELAXED) &&
+		    __atomic_load_n(&shm->waiting[i], __ATOMIC_RELAXED) < max)
+			return true;
+	return false;
 }

@@ -32,8 +32,13 @@ void metrics_render(struct api_shm *shm, const struct route *table, struct cr_bu
 
 /* A responder publishes how many requests it holds; the supervisor zeroes a dead one's. */
 void metrics_waiters_set(struct api_shm *shm, int slot, int n);
-/* Held requests over the pool. */
+/* Held requests over the pool, and of one responder. */
 int metrics_waiters(struct api_shm *shm);
+int metrics_waiters_of(struct api_shm *shm, int slot);
+/* The supervisor: a responder runs in slot, or no longer. */
+void metrics_slot_alive(struct api_shm *shm, int slot, bool alive);
+/* Does a live responder other than slot hold fewer than max requests? */
+bool metrics_hold_room_elsewhere(struct api_shm *shm, int slot, int max);
 
 /* nginx's fastcgi_read_timeout for the API (cr_config_read_timeout); 0: not known yet. */
 void metrics_read_timeout_set(struct api_shm *shm, int seconds);

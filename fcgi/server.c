@@ -6,6 +6,15 @@
  * held request. A conn is owned by one thread at a time: the acceptor until it
  * is queued, then the request thread that pops it, or the dispatcher while it
  * is parked.
+ *
+ * The responders share one listen socket, and the kernel wakes the acceptor
+ * that waits in epoll first: left alone, one process would take nearly every
+ * connection, run them on its few database connections and fill its
+ * api_max_waiters while the others idle. So an acceptor waits in epoll only
+ * while its process has room (may_accept): fewer than half its threads' worth
+ * of requests queued or running, and a place to hold one, unless no other
+ * live responder has a place either (then it takes the request and answers it
+ * as without wait). One that has no room is not woken, and the next one is.
  */
 #include "config.h"
 
@@ -32,10 +41,12 @@
 #include "fcgi/api.h"
 #include "fcgi/handlers.h"
 #include "fcgi/http.h"
+#include "fcgi/metrics.h"
 #include "fcgi/server.h"
 #include "fcgi/waiters.h"
 
 #define IO_TIMEOUT_S 10		/* a peer that stops reading or sending mid-request */
+#define ROOM_RECHECK_MS 1000	/* a paused acceptor also looks again this often (others' room) */
 #define REFUSED_LOG_MS 1000
 
 struct conn {
@@ -55,10 +66,13 @@ struct server {
 	struct api api;
 	int listen_fd;
 	struct waiters *ws;
-	pthread_mutex_t mu;		/* the queue */
-	pthread_cond_t ready;
+	pthread_mutex_t mu;		/* the queue and the counts below */
+	pthread_cond_t ready;		/* a conn was queued */
+	pthread_cond_t room;		/* a request ended: the acceptor may go on */
 	struct conn *head, *tail;
-	bool closed;
+	bool closed, stopping;
+	int in_flight;			/* queued or running, not parked */
+	int accept_limit;		/* in_flight at which the acceptor pauses */
 	int stop_fd;			/* eventfd: the acceptor stops */
 	pthread_t acceptor;
 	pthread_t *threads;
@@ -70,6 +84,7 @@ struct server {
 static void push(struct server *s, struct conn *c)
 {
 	pthread_mutex_lock(&s->mu);
+	s->in_flight++;
 	c->next = NULL;
 	if (s->tail)
 		s->tail->next = c;
@@ -217,7 +232,9 @@ static void serve(struct server *s, struct conn *c)
 			c->w.every_status = h->every_status;
 			c->w.ping_ms = h->ping_ms;
 			c->w.deadline_ms = cr_monotonic_ms() + (int64_t)h->seconds * 1000;
-			if (!waiters_register(s->ws, &c->w)) {
+			const char *why = waiters_register(s->ws, &c->w);
+			if (why) {
+				cr_info("not held id=%s: %s", c->w.id, why);
 				done = api_resume(&c->call, HOLD_GIVE_UP);
 				continue;
 			}
@@ -245,11 +262,22 @@ static void on_gone(struct waiter *w, void *arg)
 {
 	struct conn *c = (struct conn *)((char *)w - offsetof(struct conn, w));
 
-	(void)arg;
 	cr_info("held request dropped: the client went away id=%s", w->id);
 	c->resp.status = 499;	/* nginx's code for it, in the log and the metrics */
 	api_end(&c->call);
 	conn_free(c);
+	pthread_mutex_lock(&((struct server *)arg)->mu);
+	pthread_cond_signal(&((struct server *)arg)->room);	/* a place to hold */
+	pthread_mutex_unlock(&((struct server *)arg)->mu);
+}
+
+/* A conn left this thread (answered or parked): room for one more. */
+static void ran_one(struct server *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->in_flight--;
+	pthread_cond_signal(&s->room);
+	pthread_mutex_unlock(&s->mu);
 }
 
 static void *request_thread(void *arg)
@@ -257,8 +285,10 @@ static void *request_thread(void *arg)
 	struct server *s = arg;
 	struct conn *c;
 
-	while ((c = pop(s)))
+	while ((c = pop(s))) {
 		serve(s, c);
+		ran_one(s);
+	}
 	return NULL;
 }
 
@@ -337,6 +367,33 @@ static int accept_peer(int listen_fd, const struct cr_netlist *allow)
 	return fd;
 }
 
+/* Under s->mu: take another connection now? (see the top of this file) */
+static bool may_accept(struct server *s)
+{
+	const struct cr_config *cfg = s->api.cfg;
+
+	if (s->in_flight >= s->accept_limit)
+		return false;
+	return metrics_waiters_of(s->api.shm, s->api.slot) < cfg->api_max_waiters ||
+	       !metrics_hold_room_elsewhere(s->api.shm, s->api.slot, cfg->api_max_waiters);
+}
+
+/* Until this process has room, or it stops; false when it stops. */
+static bool wait_for_room(struct server *s)
+{
+	struct timespec until;
+	bool go;
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stopping && !may_accept(s)) {
+		cr_monotonic_after(&until, ROOM_RECHECK_MS);
+		pthread_cond_timedwait(&s->room, &s->mu, &until);
+	}
+	go = !s->stopping;
+	pthread_mutex_unlock(&s->mu);
+	return go;
+}
+
 static void *acceptor(void *arg)
 {
 	struct server *s = arg;
@@ -350,7 +407,7 @@ static void *acceptor(void *arg)
 	ev.data.fd = s->stop_fd;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, s->stop_fd, &ev) != 0)
 		cr_die("could not watch the stop eventfd: %m");
-	for (;;) {
+	while (wait_for_room(s)) {
 		int fd;
 
 		if (epoll_wait(ep, &ev, 1, -1) < 1)
@@ -381,6 +438,8 @@ void server_run(int slot, int listen_fd, const struct cr_config *cfg, struct api
 	s->listen_fd = listen_fd;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->ready, NULL);
+	cr_cond_init_monotonic(&s->room);
+	s->accept_limit = cfg->api_threads / 2 > 0 ? cfg->api_threads / 2 : 1;
 	s->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (s->stop_fd < 0)
 		cr_die("could not create an eventfd: %m");
@@ -404,6 +463,10 @@ void server_run(int slot, int listen_fd, const struct cr_config *cfg, struct api
 		;
 
 	/* No new connection; held requests answered as they stand; the queue run dry. */
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	pthread_cond_signal(&s->room);
+	pthread_mutex_unlock(&s->mu);
 	if (write(s->stop_fd, &one, sizeof(one)) < 0)
 		cr_warn("could not stop the acceptor: %m");
 	pthread_join(s->acceptor, NULL);
@@ -416,6 +479,9 @@ void server_run(int slot, int listen_fd, const struct cr_config *cfg, struct api
 		pthread_join(s->threads[i], NULL);
 	waiters_free(s->ws);
 	close(s->stop_fd);
+	pthread_cond_destroy(&s->room);
+	pthread_cond_destroy(&s->ready);
+	pthread_mutex_destroy(&s->mu);
 	api_release(&s->api);
 	free(s->threads);
 	free(s);

@@ -169,20 +169,25 @@ static void wake_all(struct waiters *ws, enum hold_wake why)
 
 /* ---- the owners' side -------------------------------------------------------------- */
 
-bool waiters_register(struct waiters *ws, struct waiter *w)
+const char *waiters_register(struct waiters *ws, struct waiter *w)
 {
-	bool ok;
+	const char *why = NULL;
 
 	pthread_mutex_lock(&ws->mu);
-	ok = !ws->stopping && ws->listening && ws->count < ws->max;
-	if (ok) {
+	if (ws->stopping)
+		why = "stopping";
+	else if (!ws->listening)
+		why = "no LISTEN connection";
+	else if (ws->count >= ws->max)
+		why = "api_max_waiters held in this process";
+	if (!why) {
 		w->parked = w->pending = false;
 		w->notified_us = 0;
 		w->next_ping_ms = 0;
 		link_waiter(ws, w);
 	}
 	pthread_mutex_unlock(&ws->mu);
-	return ok;
+	return why;
 }
 
 enum park_result waiters_park(struct waiters *ws, struct waiter *w)

@@ -56,8 +56,8 @@ struct waiters;
 struct waiters *waiters_start(const char *conninfo, int max, struct api_shm *shm, int slot,
 			      const struct waiters_ops *ops);
 
-/* false: not held (no place, not listening, stopping): answer as without wait. */
-bool waiters_register(struct waiters *ws, struct waiter *w);
+/* NULL when registered, else why not ("full", ...): answer as without wait. */
+const char *waiters_register(struct waiters *ws, struct waiter *w);
 
 enum park_result { PARKED, WOKEN };
 /* Give the waiter to the dispatcher, or WOKEN (w->wake says why) to run it again now. */

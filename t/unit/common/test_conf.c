@@ -47,7 +47,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(c.api_processes, 4);
 	CU_ASSERT_EQUAL(c.api_threads, 16);
 	CU_ASSERT_EQUAL(c.api_db_connections, 4);
-	CU_ASSERT_EQUAL(c.api_max_waiters, 256);
+	CU_ASSERT_EQUAL(c.api_max_waiters, 512);
 	CU_ASSERT_EQUAL(c.api_wait_margin_seconds, 10);
 	CU_ASSERT_EQUAL(c.api_events_max_seconds, 600);
 	CU_ASSERT_EQUAL(c.api_hash_concurrency, 0);
