@@ -1,18 +1,21 @@
 /*
- * POST /execute and GET /execute/{id}, with ?wait=true.
+ * POST /execute and GET /execute/{id}, with ?wait=true; and the steps that
+ * POST /execute/batch and GET /execute?ids= (h_batch.c) share with them.
  *
- * POST runs in one transaction, which execute_create() alone begins, commits
- * or rolls back; what runs inside it (submit()) never does. execute_charge()
- * locks the user's row (so the limits hold across every process and host),
- * counts the call in the current one-minute window and checks the unfinished
- * count; then come the body checks, and the insert of the submission, with the
+ * POST runs in one transaction, which execute_txn() alone begins, commits or
+ * rolls back; what runs inside it (submit(), the batch's steps) never does.
+ * execute_charge() locks the user's row (so the limits hold across every
+ * process and host), counts the call (a batch: each of its items) in the
+ * current one-minute window and checks the unfinished count; then come the
+ * body checks, and the insert of the submission (execute_insert()), with the
  * language's limits copied from language_configs, which NOTIFYs the workers in
  * the same statement. The charge is kept with the submission, and also after a
  * client error (415, 413, 400: the call stays counted); any other failure
  * rolls it back.
  *
  * GET answers the user check, the X-RateLimit-* numbers and the result in one
- * prepared statement (S_EXEC_GET): it is the hot read path.
+ * prepared statement (S_EXEC_GET): it is the hot read path. The result
+ * document of a row is execute_result_json(), for one submission or a list.
  *
  * ?wait=true holds the request (c->hold): the server parks it with the
  * process's dispatcher, which wakes it when the submission is final or at the
@@ -56,15 +59,18 @@ static void window_param(struct api_call *c, char *out, size_t outlen)
 /* ---- POST /execute: the rate-limit step ------------------------------------ */
 
 /* Inside the caller's transaction: 0 to go on, -1 when answered (401, 429, 5xx). */
-int execute_charge(struct api_call *c)
+int execute_charge(struct api_call *c, int n)
 {
-	char window[24];
+	char window[24], calls[16], note[64] = "";
 	const char *p1[1] = { c->user_id };
-	const char *p2[2] = { c->user_id, window };
+	const char *p3[3] = { c->user_id, window, calls };
 	PGresult *r;
 	int rpm, max_concurrent, unfinished, count;
 
 	window_param(c, window, sizeof(window));
+	snprintf(calls, sizeof(calls), "%d", n);
+	if (n > 1)
+		snprintf(note, sizeof(note), " (a batch counts each of its %d items)", n);
 	r = api_exec(c, S_CHARGE_LOCK, 1, p1, NULL, NULL);
 	if (!r)
 		return -1;
@@ -83,7 +89,7 @@ int execute_charge(struct api_call *c)
 	unfinished = pgv_int(r, 0, 3);
 	PQclear(r);
 
-	r = api_exec(c, S_CHARGE_COUNT, 2, p2, NULL, NULL);
+	r = api_exec(c, S_CHARGE_COUNT, 3, p3, NULL, NULL);
 	if (!r)
 		return -1;
 	count = pgv_int(r, 0, 0);
@@ -91,45 +97,46 @@ int execute_charge(struct api_call *c)
 	api_set_rl(c, rpm, count);
 
 	if (ratelimit_exceeded(rpm, count)) {
-		c->rl.count = count - 1;	/* a refused call is not counted */
+		c->rl.count = count - n;	/* a refused call is not counted */
 		api_error(c, 429, "rate_limited",
-			  "rate limit exceeded: %d submissions per minute", rpm);
+			  "rate limit exceeded: %d submissions per minute%s", rpm, note);
 		http_resp_header(c->resp, "Retry-After", "%d", ratelimit_retry_after(&c->rl));
 		return -1;
 	}
-	if (unfinished >= max_concurrent) {
-		c->rl.count = count - 1;
+	if (unfinished + n > max_concurrent) {
+		c->rl.count = count - n;
 		api_error(c, 429, "rate_limited",
-			  "too many unfinished submissions: at most %d at once", max_concurrent);
+			  "too many unfinished submissions: at most %d at once%s", max_concurrent,
+			  note);
 		http_resp_header(c->resp, "Retry-After", "%d", RL_CONCURRENCY_RETRY_AFTER);
 		return -1;
 	}
 	/* First call of a new window: drop the user's old windows while we hold the lock. */
-	if (count == 1) {
-		r = api_exec(c, S_CHARGE_PRUNE, 2, p2, NULL, NULL);
+	if (count == n) {
+		r = api_exec(c, S_CHARGE_PRUNE, 2, p3, NULL, NULL);
 		if (!r)
 			return -1;
 		PQclear(r);
 	}
-	c->charged = true;
+	c->charged = n;
 	return 0;
 }
 
 /* ---- the result document ---------------------------------------------------- */
 
-static struct json_object *time_or_null(const PGresult *r, int col)
+static struct json_object *time_or_null(const PGresult *r, int row, int col)
 {
 	char ts[CR_RFC3339_LEN + 1];
 
-	if (PQgetisnull(r, 0, col))
+	if (PQgetisnull(r, row, col))
 		return NULL;
-	cr_time_rfc3339(pgv_int64(r, 0, col), ts);
+	cr_time_rfc3339(pgv_int64(r, row, col), ts);
 	return json_object_new_string(ts);
 }
 
-static struct json_object *int_or_null(const PGresult *r, int col)
+static struct json_object *int_or_null(const PGresult *r, int row, int col)
 {
-	return PQgetisnull(r, 0, col) ? NULL : json_object_new_int(pgv_int(r, 0, col));
+	return PQgetisnull(r, row, col) ? NULL : json_object_new_int(pgv_int(r, row, col));
 }
 
 static int hexval(char ch)
@@ -144,16 +151,16 @@ static int hexval(char ch)
 }
 
 /* A bytea column (text format, hex "\x..."), made valid UTF-8; NULL stays null. */
-static struct json_object *bytes_or_null(const PGresult *r, int col, struct cr_buf *raw,
-					 struct cr_buf *clean)
+static struct json_object *bytes_or_null(const PGresult *r, int row, int col,
+					 struct cr_buf *raw, struct cr_buf *clean)
 {
 	const char *v;
 	size_t len;
 
-	if (PQgetisnull(r, 0, col))
+	if (PQgetisnull(r, row, col))
 		return NULL;
-	v = PQgetvalue(r, 0, col);
-	len = (size_t)PQgetlength(r, 0, col);
+	v = PQgetvalue(r, row, col);
+	len = (size_t)PQgetlength(r, row, col);
 	cr_buf_reset(raw);
 	cr_buf_reset(clean);
 	if (len >= 2 && v[0] == '\\' && v[1] == 'x') {
@@ -180,67 +187,68 @@ static struct json_object *bytes_or_null(const PGresult *r, int col, struct cr_b
 }
 
 /* API.md: in a final status stdout and stderr are strings, "" when nothing was written. */
-static struct json_object *output(const PGresult *r, int col, struct cr_buf *raw,
+static struct json_object *output(const PGresult *r, int row, int col, struct cr_buf *raw,
 				  struct cr_buf *clean)
 {
-	struct json_object *v = bytes_or_null(r, col, raw, clean);
+	struct json_object *v = bytes_or_null(r, row, col, raw, clean);
 
 	return v ? v : json_object_new_string("");
 }
 
-static struct json_object *text_or_null(const PGresult *r, int col)
+static struct json_object *text_or_null(const PGresult *r, int row, int col)
 {
-	if (PQgetisnull(r, 0, col))
+	if (PQgetisnull(r, row, col))
 		return NULL;
-	return json_object_new_string_len(PQgetvalue(r, 0, col), PQgetlength(r, 0, col));
+	return json_object_new_string_len(PQgetvalue(r, row, col), PQgetlength(r, row, col));
+}
+
+struct json_object *execute_result_json(const PGresult *r, int row)
+{
+	struct json_object *o = json_object_new_object();
+	struct cr_buf raw, clean;
+	const char *status = PQgetvalue(r, row, EG_STATUS);
+	bool done = execute_final(status);
+
+	cr_buf_init(&raw, 0);
+	cr_buf_init(&clean, 0);
+	json_object_object_add(o, "submission_id", text_or_null(r, row, EG_ID));
+	json_object_object_add(o, "status", text_or_null(r, row, EG_STATUS));
+	json_object_object_add(o, "language", text_or_null(r, row, EG_LANGUAGE));
+	json_object_object_add(o, "stdout", done ? output(r, row, EG_STDOUT, &raw, &clean) : NULL);
+	json_object_object_add(o, "stderr", done ? output(r, row, EG_STDERR, &raw, &clean) : NULL);
+	json_object_object_add(o, "compilation_error",
+			       done ? bytes_or_null(r, row, EG_COMPILE, &raw, &clean) : NULL);
+	json_object_object_add(o, "runtime_error", done ? text_or_null(r, row, EG_RUNTIME) : NULL);
+	json_object_object_add(o, "execution_time_ms",
+			       done ? int_or_null(r, row, EG_TIME_MS) : NULL);
+	json_object_object_add(o, "memory_used_kb", done ? int_or_null(r, row, EG_MEMORY_KB) : NULL);
+	json_object_object_add(o, "exit_code", done ? int_or_null(r, row, EG_EXIT_CODE) : NULL);
+	json_object_object_add(o, "exit_signal", done ? int_or_null(r, row, EG_EXIT_SIGNAL) : NULL);
+	json_object_object_add(o, "submitted_at", time_or_null(r, row, EG_SUBMITTED));
+	json_object_object_add(o, "started_at", time_or_null(r, row, EG_STARTED));
+	json_object_object_add(o, "completed_at", done ? time_or_null(r, row, EG_COMPLETED) : NULL);
+	cr_buf_release(&raw);
+	cr_buf_release(&clean);
+	return o;
 }
 
 /* Answer 200 with the S_EXEC_GET row r (which has a submission). */
 void execute_send_result(struct api_call *c, const PGresult *r)
 {
-	struct json_object *o = json_object_new_object();
-	struct cr_buf raw, clean;
-	const char *status = PQgetvalue(r, 0, EG_STATUS);
-	bool done = execute_final(status);
-
-	cr_buf_init(&raw, 0);
-	cr_buf_init(&clean, 0);
-	json_object_object_add(o, "submission_id", text_or_null(r, EG_ID));
-	json_object_object_add(o, "status", text_or_null(r, EG_STATUS));
-	json_object_object_add(o, "language", text_or_null(r, EG_LANGUAGE));
-	json_object_object_add(o, "stdout", done ? output(r, EG_STDOUT, &raw, &clean) : NULL);
-	json_object_object_add(o, "stderr", done ? output(r, EG_STDERR, &raw, &clean) : NULL);
-	json_object_object_add(o, "compilation_error",
-			       done ? bytes_or_null(r, EG_COMPILE, &raw, &clean) : NULL);
-	json_object_object_add(o, "runtime_error", done ? text_or_null(r, EG_RUNTIME) : NULL);
-	json_object_object_add(o, "execution_time_ms", done ? int_or_null(r, EG_TIME_MS) : NULL);
-	json_object_object_add(o, "memory_used_kb", done ? int_or_null(r, EG_MEMORY_KB) : NULL);
-	json_object_object_add(o, "exit_code", done ? int_or_null(r, EG_EXIT_CODE) : NULL);
-	json_object_object_add(o, "exit_signal", done ? int_or_null(r, EG_EXIT_SIGNAL) : NULL);
-	json_object_object_add(o, "submitted_at", time_or_null(r, EG_SUBMITTED));
-	json_object_object_add(o, "started_at", time_or_null(r, EG_STARTED));
-	json_object_object_add(o, "completed_at", done ? time_or_null(r, EG_COMPLETED) : NULL);
-	cr_buf_release(&raw);
-	cr_buf_release(&clean);
-	api_json(c, 200, o);
+	api_json(c, 200, execute_result_json(r, 0));
 }
 
-/*
- * Run S_EXEC_GET for id. Returns the row (caller PQclear()s) when the user is
- * active and the submission is theirs; otherwise answers 401/404 (or the
- * database error) and returns NULL. Fills c->rl.
- */
-PGresult *execute_fetch(struct api_call *c, const char *id)
+PGresult *execute_read(struct api_call *c, const char *stmt, const char *arg)
 {
 	char window[24];
-	const char *params[3] = { c->user_id, window, id };
+	const char *params[3] = { c->user_id, window, arg };
 	PGresult *r;
 
 	window_param(c, window, sizeof(window));
-	r = api_exec(c, S_EXEC_GET, 3, params, NULL, NULL);
+	r = api_exec(c, stmt, 3, params, NULL, NULL);
 	if (!r)
 		return NULL;
-	if (PQntuples(r) != 1 || !pgv_bool(r, 0, EG_ACTIVE)) {
+	if (PQntuples(r) < 1 || !pgv_bool(r, 0, EG_ACTIVE)) {
 		PQclear(r);
 		api_error(c, 401, "unauthorized", "the user of this token is not active");
 		return NULL;
@@ -251,6 +259,20 @@ PGresult *execute_fetch(struct api_call *c, const char *id)
 		return NULL;
 	}
 	api_set_rl(c, pgv_int(r, 0, EG_RPM), pgv_int(r, 0, EG_COUNT));
+	return r;
+}
+
+/*
+ * Run S_EXEC_GET for id. Returns the row (caller PQclear()s) when the user is
+ * active and the submission is theirs; otherwise answers 401/404 (or the
+ * database error) and returns NULL. Fills c->rl.
+ */
+PGresult *execute_fetch(struct api_call *c, const char *id)
+{
+	PGresult *r = execute_read(c, S_EXEC_GET, id);
+
+	if (!r)
+		return NULL;
 	if (PQgetisnull(r, 0, EG_ID)) {
 		PQclear(r);
 		api_error(c, 404, "not_found", "no such submission");
@@ -325,54 +347,28 @@ void execute_resume(struct api_call *c, enum hold_wake why)
 		http_resp_header(c->resp, "Location", "/api/v1/execute/%s", id);
 }
 
-/* ---- handlers ----------------------------------------------------------------- */
+/* ---- the insert and the transaction ------------------------------------------ */
 
-/* What submit() left for execute_create() to do with the transaction. */
-enum submit_end {
-	SUBMIT_UNDO,		/* refused or failed: roll the charge back */
-	SUBMIT_KEEP_CHARGE,	/* a client error after the charge: the call stays counted */
-	SUBMIT_DONE,		/* inserted: commit */
-};
-
-struct submitted {
-	bool wait;
-	char id[CR_UUID_LEN + 1];
-	int limit_s;			/* compile + time limit */
-	struct execute_req x;
-};
-
-/*
- * POST /execute's steps inside its transaction, in API.md's order: the charge
- * (401, 429), the body (415, 413, 400), the fields (400), the insert (400 for
- * a language that is not active). Answers every error itself; never begins,
- * commits or rolls back.
- */
-static enum submit_end submit(struct api_call *c, struct submitted *s)
+enum submit_end execute_refuse(struct api_call *c, const struct verr *e)
 {
-	const struct cr_config *cfg = c->api->cfg;
-	struct vlimits lim = { cfg->max_body_bytes, cfg->max_source_bytes, cfg->max_input_bytes };
-	struct execute_req *x = &s->x;
-	struct verr e;
-	PGresult *r;
+	api_error(c, e->status, e->code, "%s", e->message);
+	return SUBMIT_KEEP_CHARGE;
+}
 
-	if (execute_charge(c))
-		return SUBMIT_UNDO;
-	if (api_body_checks(c))
-		return SUBMIT_KEEP_CHARGE;
-	if (validate_wait(c->req->query, &s->wait, &e) || validate_execute(c->body, &lim, x, &e)) {
-		api_error(c, e.status, e.code, "%s", e.message);
-		return SUBMIT_KEEP_CHARGE;
-	}
+enum submit_end execute_insert(struct api_call *c, const struct execute_req *x,
+			       struct submitted *s, struct verr *e)
+{
 	const char *values[4] = { c->user_id, x->language.s, x->source.s, x->input.s };
 	const int lengths[4] = { 0, 0, 0, (int)x->input.len };
 	const int formats[4] = { 0, 0, 0, 1 };	/* input is bytea: bound as binary */
+	PGresult *r;
+
 	r = api_exec(c, S_SUBMIT, 4, values, lengths, formats);
 	if (!r)
 		return SUBMIT_UNDO;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
-		api_error(c, 400, "validation_failed", "language '%s' is not supported",
-			  x->language.s);
+		validate_unsupported(&x->language, e);
 		return SUBMIT_KEEP_CHARGE;
 	}
 	snprintf(s->id, sizeof(s->id), "%s", PQgetvalue(r, 0, 0));
@@ -385,41 +381,79 @@ static enum submit_end submit(struct api_call *c, struct submitted *s)
 static void undo_charge(struct api_call *c)
 {
 	api_rollback(c);
-	if (c->charged && c->rl.count > 0)
-		c->rl.count--;
-	c->charged = false;
+	c->rl.count = c->rl.count > c->charged ? c->rl.count - c->charged : 0;
+	c->charged = 0;
 }
 
-/* The owner of POST /execute's transaction: begins it, commits or rolls it back. */
-void execute_create(struct api_call *c)
+int execute_txn(struct api_call *c, execute_steps_fn steps, void *arg)
 {
-	struct submitted s;
-
-	memset(&s, 0, sizeof(s));
 	if (api_begin(c))
-		return;
-	switch (submit(c, &s)) {
+		return -1;
+	switch (steps(c, arg)) {
 	case SUBMIT_UNDO:
 		undo_charge(c);
-		return;
+		return -1;
 	case SUBMIT_KEEP_CHARGE:
 		/* The 4xx stands even if this commit fails: the charge is then lost. */
 		c->in_txn = false;
 		if (cr_db_command(c->db, "COMMIT") != 0)
 			cr_warn("could not commit the rate-limit charge");
-		return;
+		return -1;
 	case SUBMIT_DONE:
 		break;
 	}
 	if (api_commit(c)) {
 		undo_charge(c);
-		return;
+		return -1;
 	}
-	cr_info("submission accepted id=%s language=%s", s.id, s.x.language.s);
-	if (s.wait)
-		hold(c, HOLD_POST, s.id, s.limit_s);	/* 200 with the result, or 202 */
+	return 0;
+}
+
+/* ---- handlers ----------------------------------------------------------------- */
+
+struct single {
+	bool wait;
+	struct execute_req x;
+	struct submitted s;
+};
+
+/*
+ * POST /execute's steps inside its transaction, in API.md's order: the charge
+ * (401, 429), the body (415, 413, 400), the fields (400), the insert (400 for
+ * a language that is not active). Answers every error itself; never begins,
+ * commits or rolls back.
+ */
+static enum submit_end submit(struct api_call *c, void *arg)
+{
+	const struct cr_config *cfg = c->api->cfg;
+	struct vlimits lim = { cfg->max_body_bytes, cfg->max_source_bytes, cfg->max_input_bytes };
+	struct single *one = arg;
+	struct verr e;
+	enum submit_end end;
+
+	if (execute_charge(c, 1))
+		return SUBMIT_UNDO;
+	if (api_body_checks(c))
+		return SUBMIT_KEEP_CHARGE;
+	if (validate_wait(c->req->query, &one->wait, &e) ||
+	    validate_execute(c->body, &lim, &one->x, &e))
+		return execute_refuse(c, &e);
+	end = execute_insert(c, &one->x, &one->s, &e);
+	return end == SUBMIT_KEEP_CHARGE ? execute_refuse(c, &e) : end;
+}
+
+void execute_create(struct api_call *c)
+{
+	struct single one;
+
+	memset(&one, 0, sizeof(one));
+	if (execute_txn(c, submit, &one))
+		return;
+	cr_info("submission accepted id=%s language=%s", one.s.id, one.x.language.s);
+	if (one.wait)
+		hold(c, HOLD_POST, one.s.id, one.s.limit_s);	/* 200 with the result, or 202 */
 	else
-		answer_accepted(c, s.id);
+		answer_accepted(c, one.s.id);
 }
 
 void execute_get(struct api_call *c)

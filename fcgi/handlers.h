@@ -18,6 +18,8 @@
 #include "fcgi/router.h"
 
 struct json_object;
+struct execute_req;
+struct verr;
 
 /*
  * What a handler that holds its request leaves in call->hold: the server parks
@@ -49,7 +51,7 @@ struct api_call {
 	struct rl_state rl;		/* X-RateLimit-* numbers once known */
 	struct json_object *body;	/* parsed body (R_BODY routes); owned */
 	bool in_txn;
-	bool charged;			/* this call was counted (execute_charge passed) */
+	int charged;			/* calls counted by execute_charge (a batch: its items) */
 	int64_t now;			/* unix seconds at the start of the request */
 	int64_t t0_us;			/* monotonic start, for the duration */
 	struct cr_db *db;		/* borrowed from the pool while the call runs */
@@ -63,6 +65,8 @@ void auth_register(struct api_call *c);
 void auth_login(struct api_call *c);
 void execute_create(struct api_call *c);
 void execute_get(struct api_call *c);
+void execute_batch(struct api_call *c);
+void execute_list(struct api_call *c);
 void languages_list(struct api_call *c);
 void submissions_list(struct api_call *c);
 void ops_health(struct api_call *c);
@@ -73,15 +77,54 @@ void execute_events(struct api_call *c);
 void execute_resume(struct api_call *c, enum hold_wake why);
 /* S_EXEC_GET for the user's submission id: the row, or NULL answered (401, 404, 5xx). */
 PGresult *execute_fetch(struct api_call *c, const char *id);
+/*
+ * Run stmt (S_EXEC_GET or S_EXEC_LIST) with the user, the window and arg ($3):
+ * the rows (caller PQclear()s) when the user is active, with c->rl filled;
+ * otherwise NULL, answered (401, 5xx).
+ */
+PGresult *execute_read(struct api_call *c, const char *stmt, const char *arg);
+/* The result document (GET /execute/{id}) of row of an S_EXEC_GET/S_EXEC_LIST
+ * result that has a submission; the caller owns it. */
+struct json_object *execute_result_json(const PGresult *r, int row);
 /* Answer 200 with the result document of an S_EXEC_GET row. */
 void execute_send_result(struct api_call *c, const PGresult *r);
 /* Not queued or running. */
 bool execute_final(const char *status);
 
-/* The rate-limit step of POST /execute, inside the caller's transaction (its
- * owner is execute_create): locks the user, counts the call; answers
- * 401/429/503 itself. 0 to go on, -1 when answered. */
-int execute_charge(struct api_call *c);
+/*
+ * POST /execute and POST /execute/batch: one transaction, owned by
+ * execute_txn(), which begins it, runs the route's steps in it, and commits or
+ * rolls back as the steps say. Steps never begin, commit or roll back (a
+ * savepoint of their own they also end); they answer every error themselves.
+ */
+enum submit_end {
+	SUBMIT_UNDO,		/* refused or failed: roll the charge back */
+	SUBMIT_KEEP_CHARGE,	/* a client error after the charge: the call stays counted */
+	SUBMIT_DONE,		/* inserted: commit */
+};
+typedef enum submit_end (*execute_steps_fn)(struct api_call *c, void *arg);
+/* 0 when the steps' submissions are committed and the caller answers; -1 when answered. */
+int execute_txn(struct api_call *c, execute_steps_fn steps, void *arg);
+
+/* The rate-limit step, inside the transaction: locks the user, counts n calls
+ * (a batch counts each item); answers 401/429/503 itself. 0 to go on, -1 when
+ * answered. A refused charge counts nothing. */
+int execute_charge(struct api_call *c, int n);
+
+/* An inserted submission. */
+struct submitted {
+	char id[CR_UUID_LEN + 1];
+	int limit_s;			/* compile + time limit */
+};
+/*
+ * Insert submission x (S_SUBMIT) inside the transaction: SUBMIT_DONE with s
+ * filled; SUBMIT_KEEP_CHARGE with e filled, not answered, when its language is
+ * not active; SUBMIT_UNDO answered (503, 500).
+ */
+enum submit_end execute_insert(struct api_call *c, const struct execute_req *x,
+			       struct submitted *s, struct verr *e);
+/* Answer the client error e: SUBMIT_KEEP_CHARGE. */
+enum submit_end execute_refuse(struct api_call *c, const struct verr *e);
 
 /* Answers. */
 void api_error(struct api_call *c, int status, const char *code, const char *fmt, ...)

@@ -1,7 +1,9 @@
 /*
  * Routing: a linear scan over a const table of a dozen entries, which costs
  * less than the hashing a smarter structure would need. The table below is the
- * whole REST surface of API.md.
+ * whole REST surface of API.md. A literal path shadows the {id} patterns that
+ * would also match it (OpenAPI's rule): GET /execute/batch is a 405 of
+ * /execute/batch, not a GET of the submission "batch".
  */
 #include "config.h"
 
@@ -16,6 +18,9 @@ const struct route router_table[] = {
 	{ "POST", "/api/v1/auth/register", auth_register, R_BODY, "/auth/register" },
 	{ "POST", "/api/v1/auth/login", auth_login, R_BODY, "/auth/login" },
 	{ "POST", "/api/v1/execute", execute_create, R_AUTH | R_CHARGE | R_BODY | R_SELF_USER, "/execute" },
+	{ "GET", "/api/v1/execute", execute_list, R_AUTH | R_SELF_USER, "/execute" },
+	{ "POST", "/api/v1/execute/batch", execute_batch, R_AUTH | R_CHARGE | R_BODY | R_SELF_USER,
+	  "/execute/batch" },
 	{ "GET", "/api/v1/execute/{id}", execute_get, R_AUTH | R_SELF_USER, "/execute/{id}" },
 	{ "GET", "/api/v1/execute/{id}/events", execute_events, R_AUTH | R_SELF_USER,
 	  "/execute/{id}/events" },
@@ -65,10 +70,20 @@ static bool path_match(const char *pattern, const char *path, char *id, size_t i
 	return *s == '\0';
 }
 
+/* True when a route's pattern is path itself (no {id} in it). */
+static bool literal_known(const struct route *table, const char *path)
+{
+	for (int i = 0; table[i].method; i++) {
+		if (strcmp(table[i].pattern, path) == 0)
+			return true;
+	}
+	return false;
+}
+
 enum router_result router_match(const struct route *table, const char *method,
 				const char *path, struct route_match *m)
 {
-	bool path_known = false;
+	bool path_known = false, literal = literal_known(table, path);
 	char id[ROUTER_ID_MAX];
 
 	m->route = NULL;
@@ -76,12 +91,15 @@ enum router_result router_match(const struct route *table, const char *method,
 	m->id[0] = '\0';
 	m->allow[0] = '\0';
 	for (int i = 0; table[i].method; i++) {
+		if (literal && strchr(table[i].pattern, '{'))
+			continue;
 		if (!path_match(table[i].pattern, path, id, sizeof(id)))
 			continue;
 		if (strcmp(table[i].method, method) == 0) {
 			m->route = &table[i];
 			m->index = i;
 			memcpy(m->id, id, sizeof(id));
+			m->allow[0] = '\0';	/* only a 405 has one */
 			return ROUTE_OK;
 		}
 		/* Several routes may share a path: list each method once. */

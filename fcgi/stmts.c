@@ -20,6 +20,19 @@
 #define HOLD_LIMIT(t) "(" t "timeout_seconds + CASE WHEN NULLIF(" t "compile_command, '') IS NULL" \
 	" THEN 0 ELSE " t "compile_timeout_seconds END)"
 
+/* The columns of S_EXEC_GET and S_EXEC_LIST (enum exec_col): the user, the
+ * X-RateLimit numbers ($2 the window start), the submission s and its result e. */
+#define EXEC_COLS \
+	"SELECT u.is_active, t.requests_per_minute, COALESCE(r.request_count, 0)," \
+	" s.submission_id, s.status, s.language," \
+	" " EPOCH("s.submitted_at") ", " EPOCH("s.execution_started_at") "," \
+	" " EPOCH("s.execution_completed_at") ", " HOLD_LIMIT("s.") "," \
+	" e.stdout, e.stderr, e.compilation_error, e.runtime_error," \
+	" e.execution_time_ms, e.memory_used_kb, e.exit_code, e.exit_signal"
+#define EXEC_USER_JOINS \
+	" LEFT JOIN rate_limit_tiers t ON t.tier = u.rate_limit_tier" \
+	" LEFT JOIN rate_limit_tracking r ON r.user_id = u.user_id AND r.window_start = " WINDOW
+
 const struct cr_db_stmt api_stmts[] = {
 	{ S_AUTH_USER,
 	  "SELECT u.is_active, t.requests_per_minute,"
@@ -29,18 +42,19 @@ const struct cr_db_stmt api_stmts[] = {
 	  " WHERE u.user_id = $1::uuid", 2 },
 
 	{ S_EXEC_GET,
-	  "SELECT u.is_active, t.requests_per_minute, COALESCE(r.request_count, 0),"
-	  " s.submission_id, s.status, s.language,"
-	  " " EPOCH("s.submitted_at") ", " EPOCH("s.execution_started_at") ","
-	  " " EPOCH("s.execution_completed_at") ", " HOLD_LIMIT("s.") ","
-	  " e.stdout, e.stderr, e.compilation_error, e.runtime_error,"
-	  " e.execution_time_ms, e.memory_used_kb, e.exit_code, e.exit_signal"
-	  " FROM users u"
-	  " LEFT JOIN rate_limit_tiers t ON t.tier = u.rate_limit_tier"
-	  " LEFT JOIN rate_limit_tracking r ON r.user_id = u.user_id AND r.window_start = " WINDOW
+	  EXEC_COLS " FROM users u" EXEC_USER_JOINS
 	  " LEFT JOIN code_submissions s ON s.submission_id = $3::uuid AND s.user_id = u.user_id"
 	  " LEFT JOIN execution_results e ON e.submission_id = s.submission_id"
 	  " WHERE u.user_id = $1::uuid", 3 },
+
+	/* S_EXEC_GET for each id asked, in the order asked: one row per id, with
+	 * null submission columns for an id that is not the user's. */
+	{ S_EXEC_LIST,
+	  EXEC_COLS ", a.id::text FROM users u" EXEC_USER_JOINS
+	  " CROSS JOIN unnest($3::uuid[]) WITH ORDINALITY AS a (id, n)"
+	  " LEFT JOIN code_submissions s ON s.submission_id = a.id AND s.user_id = u.user_id"
+	  " LEFT JOIN execution_results e ON e.submission_id = s.submission_id"
+	  " WHERE u.user_id = $1::uuid ORDER BY a.n", 3 },
 
 	/* The user's row lock serialises every POST /execute of one user across
 	 * processes and hosts, so the window count and the unfinished count below
@@ -54,10 +68,10 @@ const struct cr_db_stmt api_stmts[] = {
 
 	{ S_CHARGE_COUNT,
 	  "INSERT INTO rate_limit_tracking (user_id, request_count, window_start, window_end)"
-	  " VALUES ($1::uuid, 1, " WINDOW ", " WINDOW " + interval '60 seconds')"
+	  " VALUES ($1::uuid, $3::int, " WINDOW ", " WINDOW " + interval '60 seconds')"
 	  " ON CONFLICT (user_id, window_start)"
-	  " DO UPDATE SET request_count = rate_limit_tracking.request_count + 1"
-	  " RETURNING request_count", 2 },
+	  " DO UPDATE SET request_count = rate_limit_tracking.request_count + EXCLUDED.request_count"
+	  " RETURNING request_count", 3 },
 
 	{ S_CHARGE_PRUNE,
 	  "DELETE FROM rate_limit_tracking WHERE user_id = $1::uuid AND window_start < " WINDOW, 2 },

@@ -11,8 +11,9 @@
 
 #define S_AUTH_USER	"auth_user"	/* $1 user, $2 window start -> active, rpm, count */
 #define S_EXEC_GET	"exec_get"	/* $1 user, $2 window start, $3 submission -> see h_execute.c */
+#define S_EXEC_LIST	"exec_list"	/* $1 user, $2 window start, $3 uuid[] -> a row per id, in order */
 #define S_CHARGE_LOCK	"charge_lock"	/* $1 user -> active, rpm, max_concurrent, unfinished */
-#define S_CHARGE_COUNT	"charge_count"	/* $1 user, $2 window start -> request_count */
+#define S_CHARGE_COUNT	"charge_count"	/* $1 user, $2 window start, $3 calls -> request_count */
 #define S_CHARGE_PRUNE	"charge_prune"	/* $1 user, $2 window start */
 #define S_SUBMIT	"submit"	/* $1 user, $2 language, $3 source, $4 input (bytea) -> id */
 #define S_STATUS	"status"	/* $1 submission -> status */
@@ -30,11 +31,11 @@
 #define S_M_STATUS	"m_status"	/* status, count */
 #define S_M_WORKERS	"m_workers"	/* live workers, their slots */
 
-/* Columns of S_EXEC_GET. */
+/* Columns of S_EXEC_GET, and of S_EXEC_LIST, which adds the id asked (EG_ASKED). */
 enum exec_col {
 	EG_ACTIVE, EG_RPM, EG_COUNT, EG_ID, EG_STATUS, EG_LANGUAGE, EG_SUBMITTED,
 	EG_STARTED, EG_COMPLETED, EG_HOLD_LIMIT, EG_STDOUT, EG_STDERR, EG_COMPILE,
-	EG_RUNTIME, EG_TIME_MS, EG_MEMORY_KB, EG_EXIT_CODE, EG_EXIT_SIGNAL,
+	EG_RUNTIME, EG_TIME_MS, EG_MEMORY_KB, EG_EXIT_CODE, EG_EXIT_SIGNAL, EG_ASKED,
 };
 
 /* Columns of S_LOGIN_LOCK: one row per counter (scope "address", "email", "pair"). */

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "common/buf.h"
 #include "common/utf8.h"
+#include "common/uuid.h"
 #include "fcgi/http.h"
 #include "fcgi/validate.h"
 
@@ -26,10 +28,18 @@ static int fail(struct verr *e, int status, const char *code, const char *fmt, .
 
 	e->status = status;
 	e->code = code;
+	e->field = NULL;
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* rc (-1) of a failure about field: e names it. */
+static int named(struct verr *e, const char *field, int rc)
+{
+	e->field = field;
+	return rc;
 }
 
 int validate_media_type(const char *ct, size_t body_len, struct verr *e)
@@ -294,12 +304,14 @@ static int get_str(struct json_object *o, const char *key, struct v_str *v,
 	if (!json_object_object_get_ex(o, key, &f) || (null_ok && f == NULL))
 		return 1;
 	if (!json_object_is_type(f, json_type_string))
-		return fail(e, 400, "validation_failed", "field '%s' must be a string", key);
+		return named(e, key, fail(e, 400, "validation_failed",
+					  "field '%s' must be a string", key));
 	v->s = json_object_get_string(f);
 	v->len = (size_t)json_object_get_string_len(f);
 	/* json-c turns lone surrogate escapes into bytes that are not UTF-8. */
 	if (!cr_utf8_valid(v->s, v->len))
-		return fail(e, 400, "validation_failed", "field '%s' is not valid UTF-8", key);
+		return named(e, key, fail(e, 400, "validation_failed",
+					  "field '%s' is not valid UTF-8", key));
 	return 0;
 }
 
@@ -309,7 +321,7 @@ static int require_str(struct json_object *o, const char *key, struct v_str *v,
 	int rc = get_str(o, key, v, false, e);
 
 	if (rc == 1)
-		return fail(e, 400, "validation_failed", "field '%s' is required", key);
+		return named(e, key, fail(e, 400, "validation_failed", "field '%s' is required", key));
 	return rc;
 }
 
@@ -401,16 +413,17 @@ int validate_execute(struct json_object *o, const struct vlimits *lim,
 	src_rc = get_str(o, "source_code", &r->source, false, &src_err);
 	in_rc = get_str(o, "input", &r->input, true, &in_err);
 	if (src_rc == 0 && r->source.len > lim->max_source)
-		return fail(e, 413, "payload_too_large",
-			    "source_code is larger than %zu bytes", lim->max_source);
+		return named(e, "source_code", fail(e, 413, "payload_too_large",
+			    "source_code is larger than %zu bytes", lim->max_source));
 	if (in_rc == 0 && r->input.len > lim->max_input)
-		return fail(e, 413, "payload_too_large",
-			    "input is larger than %zu bytes", lim->max_input);
+		return named(e, "input", fail(e, 413, "payload_too_large",
+			    "input is larger than %zu bytes", lim->max_input));
 
 	if (require_str(o, "language", &r->language, e))
 		return -1;
 	if (src_rc == 1)
-		return fail(e, 400, "validation_failed", "field 'source_code' is required");
+		return named(e, "source_code", fail(e, 400, "validation_failed",
+						    "field 'source_code' is required"));
 	if (src_rc < 0) {
 		*e = src_err;
 		return -1;
@@ -420,14 +433,153 @@ int validate_execute(struct json_object *o, const struct vlimits *lim,
 		return -1;
 	}
 	if (!language_id_ok(&r->language))
-		return fail(e, 400, "validation_failed", "field 'language' is not a language id");
+		return named(e, "language", fail(e, 400, "validation_failed",
+						 "field 'language' is not a language id"));
 	if (r->source.len == 0)
-		return fail(e, 400, "validation_failed", "source_code must not be empty");
+		return named(e, "source_code", fail(e, 400, "validation_failed",
+						    "source_code must not be empty"));
 	if (memchr(r->source.s, '\0', r->source.len))
-		return fail(e, 400, "validation_failed", "source_code must not contain NUL bytes");
+		return named(e, "source_code", fail(e, 400, "validation_failed",
+						    "source_code must not contain NUL bytes"));
 	if (in_rc == 1) {
 		r->input.s = "";
 		r->input.len = 0;
+	}
+	return 0;
+}
+
+int validate_unsupported(const struct v_str *language, struct verr *e)
+{
+	return named(e, "language", fail(e, 400, "validation_failed",
+					 "language '%.*s' is not supported",
+					 (int)language->len, language->s));
+}
+
+int validate_batch(struct json_object *o, struct json_object **items, size_t *n,
+		   struct verr *e)
+{
+	struct json_object *a;
+
+	*items = NULL;
+	*n = 0;
+	if (!json_object_object_get_ex(o, "submissions", &a) || a == NULL)
+		return named(e, "submissions", fail(e, 400, "validation_failed",
+						    "field 'submissions' is required"));
+	if (!json_object_is_type(a, json_type_array))
+		return named(e, "submissions", fail(e, 400, "validation_failed",
+						    "field 'submissions' must be an array"));
+	if (json_object_array_length(a) < 1 || json_object_array_length(a) > BATCH_MAX)
+		return named(e, "submissions", fail(e, 400, "validation_failed",
+			    "submissions must have 1 to %d items, not %zu", BATCH_MAX,
+			    json_object_array_length(a)));
+	*items = a;
+	*n = json_object_array_length(a);
+	return 0;
+}
+
+void validate_name_item(struct verr *e, size_t i)
+{
+	char prefix[64];
+	size_t plen, mlen = strlen(e->message);
+
+	if (e->field)
+		snprintf(prefix, sizeof(prefix), "submissions[%zu].%s: ", i, e->field);
+	else
+		snprintf(prefix, sizeof(prefix), "submissions[%zu]: ", i);
+	plen = strlen(prefix);
+	if (mlen > sizeof(e->message) - 1 - plen)
+		mlen = sizeof(e->message) - 1 - plen;	/* cut at the end, like vsnprintf */
+	memmove(e->message + plen, e->message, mlen);
+	memcpy(e->message, prefix, plen);
+	e->message[plen + mlen] = '\0';
+}
+
+int validate_batch_item(struct json_object *items, size_t i, const struct vlimits *lim,
+			struct execute_req *r, struct verr *e)
+{
+	struct json_object *o = json_object_array_get_idx(items, i);
+
+	if (!json_object_is_type(o, json_type_object))
+		fail(e, 400, "validation_failed", "must be an object");
+	else if (validate_execute(o, lim, r, e) == 0)
+		return 0;
+	validate_name_item(e, i);
+	return -1;
+}
+
+int validate_batch_wait(const char *query, struct verr *e)
+{
+	bool wait;
+
+	if (validate_wait(query, &wait, e))
+		return -1;
+	if (wait)
+		return fail(e, 400, "validation_failed", "wait is not supported for batches");
+	return 0;
+}
+
+/* The length of the id at p: up to ',', "%2C" or the end; *next is after the separator, or NULL. */
+static size_t next_id(const char *p, const char **next)
+{
+	size_t len = 0;
+
+	for (;; len++) {
+		if (p[len] == '\0') {
+			*next = NULL;
+			return len;
+		}
+		if (p[len] == ',') {
+			*next = p + len + 1;
+			return len;
+		}
+		if (p[len] == '%' && p[len + 1] == '2' && (p[len + 2] == 'C' || p[len + 2] == 'c')) {
+			*next = p + len + 3;
+			return len;
+		}
+	}
+}
+
+int validate_ids(const char *query, char ids[][CR_UUID_LEN + 1], size_t *n, struct verr *e)
+{
+	char v[4096];
+	const char *p, *next;
+
+	*n = 0;
+	if (!http_query_param(query, "ids", v, sizeof(v)))
+		return fail(e, 400, "validation_failed",
+			    "ids is required: 1 to %d comma-separated submission ids", BATCH_MAX);
+	if (v[0] == '\0')
+		return fail(e, 400, "validation_failed", "ids must list 1 to %d submission ids",
+			    BATCH_MAX);
+	/* http_query_param's marker of a value too long to copy: far over the limit */
+	if (strcmp(v, "?") == 0)
+		return fail(e, 400, "validation_failed", "ids must list at most %d submission ids",
+			    BATCH_MAX);
+	for (p = v; p; p = next) {
+		size_t len = next_id(p, &next);
+		char *id;
+
+		if (*n == BATCH_MAX)
+			return fail(e, 400, "validation_failed",
+				    "ids must list at most %d submission ids", BATCH_MAX);
+		id = ids[*n];
+		if (len == 0)
+			return fail(e, 400, "validation_failed", "ids[%zu] is empty", *n);
+		if (len == CR_UUID_LEN) {
+			memcpy(id, p, len);
+			id[len] = '\0';
+		}
+		if (len != CR_UUID_LEN || !cr_uuid_valid(id))
+			return fail(e, 400, "validation_failed", "ids[%zu] '%.*s' is not a UUID",
+				    *n, len > 40 ? 40 : (int)len, p);
+		for (size_t k = 0; k < len; k++)
+			id[k] = (char)tolower((unsigned char)id[k]);
+		for (size_t j = 0; j < *n; j++) {
+			if (strcmp(ids[j], id) == 0)
+				return fail(e, 400, "validation_failed", "ids[%zu] repeats ids[%zu]",
+					    *n, j);
+		}
+		(*n)++;
 	}
 	return 0;
 }

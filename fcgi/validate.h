@@ -15,6 +15,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/uuid.h"
+
+/* Items of a batch (POST /execute/batch), ids of GET /execute?ids=. */
+#define BATCH_MAX 20
+
 struct cr_buf;
 struct json_object;
 
@@ -22,6 +27,7 @@ struct verr {
 	int status;		/* 400, 413, 415 */
 	const char *code;	/* "invalid_json", "validation_failed", ... */
 	char message[200];
+	const char *field;	/* the body field at fault, NULL when none (validate_execute) */
 };
 
 struct vlimits {
@@ -46,6 +52,28 @@ int validate_register(struct json_object *o, struct register_req *r, struct verr
 int validate_login(struct json_object *o, struct login_req *r, struct verr *e);
 int validate_execute(struct json_object *o, const struct vlimits *lim,
 		     struct execute_req *r, struct verr *e);
+
+/*
+ * POST /execute/batch: o is {"submissions": [...]} with 1 to BATCH_MAX items;
+ * *items borrows the array from o. The items themselves are checked one by one
+ * with validate_batch_item(), so that the first invalid one is named.
+ */
+int validate_batch(struct json_object *o, struct json_object **items, size_t *n,
+		   struct verr *e);
+/* Item i of the array, as validate_execute(); the message names it ("submissions[i].field: ..."). */
+int validate_batch_item(struct json_object *items, size_t i, const struct vlimits *lim,
+			struct execute_req *r, struct verr *e);
+/* Name item i in e, a failure of that item: "submissions[i].field: message". */
+void validate_name_item(struct verr *e, size_t i);
+/* The 400 of a language that no active language_configs row has. -1 always. */
+int validate_unsupported(const struct v_str *language, struct verr *e);
+/* ?wait= of a batch: absent, false or 0; true is 400 (a batch is never held). */
+int validate_batch_wait(const char *query, struct verr *e);
+/*
+ * ?ids=a,b,c (required): 1 to BATCH_MAX distinct UUIDs, separated by ',' (or
+ * its escape %2C), copied in order and canonical (lower-case) form into ids.
+ */
+int validate_ids(const char *query, char ids[][CR_UUID_LEN + 1], size_t *n, struct verr *e);
 
 /* ?page=&limit= with defaults 1 and 20. */
 int validate_page(const char *query, int *page, int *limit, struct verr *e);

@@ -236,9 +236,9 @@ def test_result_fields():
     never_null = {"submission_id", "status", "language", "submitted_at"}
     for name, prop in res["properties"].items():
         assert bool(prop.get("nullable")) == (name not in never_null), name
-    # Every field execute_send_result() writes is in the schema.
+    # Every field execute_result_json() writes is in the schema.
     with open(os.path.join(FCGI, "h_execute.c"), encoding="utf-8") as f:
         src = f.read()
-    body = src[src.index("void execute_send_result("):]
+    body = src[src.index("struct json_object *execute_result_json("):]
     body = body[:body.index("\n}\n")]
     assert set(re.findall(r'json_object_object_add\(o, "(\w+)"', body)) == set(fields)

@@ -174,7 +174,10 @@ static void test_check_order(void)
 
 static void test_allow(void)
 {
-	struct result r = run("GET", "/api/v1/execute", NULL, NULL, NULL, NULL, 0, NULL);
+	struct result r = run("PUT", "/api/v1/execute", NULL, NULL, NULL, NULL, 0, NULL);
+	CU_ASSERT_EQUAL(r.status, 405);
+	CU_ASSERT_STRING_EQUAL(r.allow, "POST, GET");
+	r = run("GET", "/api/v1/execute/batch", NULL, NULL, NULL, NULL, 0, NULL);
 	CU_ASSERT_EQUAL(r.status, 405);
 	CU_ASSERT_STRING_EQUAL(r.allow, "POST");
 	r = run("POST", "/api/v1/health", NULL, NULL, NULL, NULL, 0, NULL);

@@ -227,7 +227,7 @@ static void test_405_under_its_route(void)
 	struct api_shm *shm = metrics_shm_create();
 	struct cr_buf out = CR_BUF_INIT;
 	static const struct { const char *method, *path; } reqs[] = {
-		{ "GET", "/api/v1/execute" },
+		{ "PUT", "/api/v1/execute" },
 		{ "DELETE", "/api/v1/execute" },
 		{ "POST", "/api/v1/languages" },
 		{ "GET", "/api/v1/nope" },

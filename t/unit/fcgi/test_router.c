@@ -30,7 +30,14 @@ static const struct {
 	{ "GET", "/api/v1/submissions", ROUTE_OK, submissions_list, "", "" },
 	{ "GET", "/api/v1/health", ROUTE_OK, ops_health, "", "" },
 	{ "GET", "/api/v1/metrics", ROUTE_OK, ops_metrics, "", "" },
-	{ "GET", "/api/v1/execute", ROUTE_BAD_METHOD, NULL, "", "POST" },
+	{ "GET", "/api/v1/execute", ROUTE_OK, execute_list, "", "" },
+	{ "POST", "/api/v1/execute/batch", ROUTE_OK, execute_batch, "", "" },
+	/* the literal path shadows /execute/{id}: a 405, not the submission "batch" */
+	{ "GET", "/api/v1/execute/batch", ROUTE_BAD_METHOD, NULL, "", "POST" },
+	{ "DELETE", "/api/v1/execute/batch", ROUTE_BAD_METHOD, NULL, "", "POST" },
+	{ "GET", "/api/v1/execute/batch/events", ROUTE_OK, execute_events, "batch", "" },
+	{ "POST", "/api/v1/execute/batch/", ROUTE_NOT_FOUND, NULL, "", "" },
+	{ "POST", "/api/v1/execute/batchx", ROUTE_BAD_METHOD, NULL, "", "GET" },
 	{ "DELETE", "/api/v1/execute/abc", ROUTE_BAD_METHOD, NULL, "", "GET" },
 	{ "POST", "/api/v1/languages", ROUTE_BAD_METHOD, NULL, "", "GET" },
 	{ "GET", "/api/v1/auth/login", ROUTE_BAD_METHOD, NULL, "", "POST" },
@@ -92,6 +99,22 @@ static void test_shared_path_allow(void)
 	CU_ASSERT_EQUAL(router_count(t), 3);
 }
 
+/* A path of two routes lists both methods; a literal path hides the {id} one. */
+static void test_execute_methods(void)
+{
+	struct route_match m;
+
+	CU_ASSERT_EQUAL(router_match(router_table, "PUT", "/api/v1/execute", &m), ROUTE_BAD_METHOD);
+	CU_ASSERT_STRING_EQUAL(m.allow, "POST, GET");
+	CU_ASSERT_EQUAL(router_match(router_table, "PUT", "/api/v1/execute/batch", &m),
+			ROUTE_BAD_METHOD);
+	CU_ASSERT_STRING_EQUAL(m.allow, "POST");
+	CU_ASSERT_STRING_EQUAL(router_table[m.index].pattern, "/api/v1/execute/batch");
+	CU_ASSERT_EQUAL(router_match(router_table, "PUT", "/api/v1/execute/batches", &m),
+			ROUTE_BAD_METHOD);
+	CU_ASSERT_STRING_EQUAL(m.allow, "GET");
+}
+
 /*
  * An id too long to copy is still the route's (API.md: an id that is not a
  * UUID is 400 validation_failed, not 404): it comes out as "?".
@@ -119,6 +142,7 @@ void router_suite(void)
 	static const struct cr_test tests[] = {
 		{ "route table", test_table },
 		{ "Allow lists every method of a path", test_shared_path_allow },
+		{ "/execute, /execute/batch and /execute/{id}", test_execute_methods },
 		{ "overlong id", test_id_too_long },
 		{ NULL, NULL },
 	};

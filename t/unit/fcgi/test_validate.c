@@ -63,7 +63,7 @@ static void test_body(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct json_object *o = NULL;
-		struct verr e = { 0, NULL, "" };
+		struct verr e = { 0, NULL, "", NULL };
 		int rc = parse(cases[i].s, cases[i].len, cases[i].status == 413 ? 16 : 1024, &o, &e);
 		if (cases[i].status == 0) {
 			CU_ASSERT_EQUAL(rc, 0);
@@ -171,7 +171,7 @@ static void test_register(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct register_req r;
-		struct verr e = { 0, NULL, "" };
+		struct verr e = { 0, NULL, "", NULL };
 		int n = snprintf(text, sizeof(text), "{");
 		if (cases[i].user)
 			n += snprintf(text + n, sizeof(text) - (size_t)n, "\"username\":%s,", cases[i].user);
@@ -196,7 +196,7 @@ static void test_register(void)
 	};
 	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
 		struct register_req r;
-		struct verr e = { 0, NULL, "" };
+		struct verr e = { 0, NULL, "", NULL };
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "username", json_object_new_string(edges[i].user));
 		json_object_object_add(o, "email", json_object_new_string(edges[i].email));
@@ -218,7 +218,7 @@ static void test_login(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct login_req r;
-		struct verr e = { 0, NULL, "" };
+		struct verr e = { 0, NULL, "", NULL };
 		struct json_object *o = obj(cases[i].text);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 		check(validate_login(o, &r, &e), &e, cases[i].want, cases[i].text);
@@ -253,7 +253,7 @@ static void test_execute(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct execute_req r;
-		struct verr e = { 0, NULL, "" };
+		struct verr e = { 0, NULL, "", NULL };
 		struct json_object *o = obj(cases[i].text);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 		int rc = validate_execute(o, &lim, &r, &e);
@@ -274,7 +274,7 @@ static void test_execute(void)
 	};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		struct execute_req r;
-		struct verr e = { 0, NULL, "" };
+		struct verr e = { 0, NULL, "", NULL };
 		struct json_object *o = json_object_new_object();
 		if (sizes[i].lang)
 			json_object_object_add(o, "language", json_object_new_string(sizes[i].lang));
@@ -294,6 +294,202 @@ static void test_execute(void)
 	check(validate_execute(o, &lim, &r, &e), &e, 413, "euro source");
 	json_object_put(o);
 	free(euro); free(src_max); free(src_over); free(in_max); free(in_over);
+}
+
+/* The field a failure of validate_execute() names (for a batch's "submissions[i].field"). */
+static void test_execute_field(void)
+{
+	const struct vlimits lim = { 1024, 8, 4 };
+	static const struct { const char *text; int status; const char *field; } cases[] = {
+		{ "{\"source_code\":\"x\"}", 400, "language" },
+		{ "{\"language\":1,\"source_code\":\"x\"}", 400, "language" },
+		{ "{\"language\":\"a b\",\"source_code\":\"x\"}", 400, "language" },
+		{ "{\"language\":\"python\"}", 400, "source_code" },
+		{ "{\"language\":\"python\",\"source_code\":\"\"}", 400, "source_code" },
+		{ "{\"language\":\"python\",\"source_code\":\"a\\u0000\"}", 400, "source_code" },
+		{ "{\"language\":\"python\",\"source_code\":\"123456789\"}", 413, "source_code" },
+		{ "{\"language\":\"python\",\"source_code\":\"x\",\"input\":\"12345\"}", 413, "input" },
+		{ "{\"language\":\"python\",\"source_code\":\"x\",\"input\":[]}", 400, "input" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct execute_req r;
+		struct verr e = { 0, NULL, "", NULL };
+		struct json_object *o = obj(cases[i].text);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		check(validate_execute(o, &lim, &r, &e), &e, cases[i].status, cases[i].text);
+		CU_ASSERT(e.field && strcmp(e.field, cases[i].field) == 0);
+		json_object_put(o);
+	}
+}
+
+static void test_batch(void)
+{
+	static const struct { const char *text; size_t n; const char *msg; } cases[] = {
+		{ "{\"submissions\":[{}]}", 1, NULL },
+		{ "{\"submissions\":[1,2,3],\"x\":1}", 3, NULL },
+		{ "{\"submissions\":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}", 20, NULL },
+		{ "{}", 0, "field 'submissions' is required" },
+		{ "{\"submissions\":null}", 0, "field 'submissions' is required" },
+		{ "{\"submissions\":{}}", 0, "field 'submissions' must be an array" },
+		{ "{\"submissions\":\"x\"}", 0, "field 'submissions' must be an array" },
+		{ "{\"submissions\":[]}", 0, "submissions must have 1 to 20 items, not 0" },
+		{ "{\"submissions\":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}", 0,
+		  "submissions must have 1 to 20 items, not 21" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *items = NULL;
+		struct verr e = { 0, NULL, "", NULL };
+		size_t n = 99;
+		struct json_object *o = obj(cases[i].text);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		int rc = validate_batch(o, &items, &n, &e);
+		check(rc, &e, cases[i].msg ? 400 : 0, cases[i].text);
+		if (cases[i].msg) {
+			CU_ASSERT_STRING_EQUAL(e.message, cases[i].msg);
+			CU_ASSERT_PTR_NULL(items);
+			CU_ASSERT_EQUAL(n, 0);
+		} else {
+			CU_ASSERT_EQUAL(n, cases[i].n);
+			CU_ASSERT(json_object_is_type(items, json_type_array));
+		}
+		json_object_put(o);
+	}
+}
+
+/* Each item as POST /execute's body, its message naming the index and the field. */
+static void test_batch_item(void)
+{
+	const struct vlimits lim = { 1024, 8, 4 };
+	struct json_object *o = obj("{\"submissions\":["
+				    "{\"language\":\"python\",\"source_code\":\"print(1)\"},"
+				    "{\"language\":\"py thon\",\"source_code\":\"x\"},"
+				    "{\"language\":\"python\",\"source_code\":\"123456789\"},"
+				    "[\"language\"],"
+				    "{\"language\":\"c\",\"source_code\":\"x\",\"input\":\"a\\u0000b\"},"
+				    "{\"source_code\":\"x\"},"
+				    "null]}");
+	static const struct { int status; const char *msg; } want[] = {
+		{ 0, NULL },
+		{ 400, "submissions[1].language: field 'language' is not a language id" },
+		{ 413, "submissions[2].source_code: source_code is larger than 8 bytes" },
+		{ 400, "submissions[3]: must be an object" },
+		{ 0, NULL },
+		{ 400, "submissions[5].language: field 'language' is required" },
+		{ 400, "submissions[6]: must be an object" },
+	};
+	struct json_object *items;
+	struct verr e;
+	size_t n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL_FATAL(validate_batch(o, &items, &n, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < n; i++) {
+		struct execute_req r;
+		int rc = validate_batch_item(items, i, &lim, &r, &e);
+		check(rc, &e, want[i].status, "batch item");
+		if (want[i].msg) {
+			CU_ASSERT_STRING_EQUAL(e.message, want[i].msg);
+		} else {
+			CU_ASSERT(r.input.s != NULL);
+		}
+	}
+	json_object_put(o);
+
+	/* a language no active row has: the same words as POST /execute, then named */
+	struct v_str lang = { "cobol", 5 };
+	CU_ASSERT_EQUAL(validate_unsupported(&lang, &e), -1);
+	CU_ASSERT_STRING_EQUAL(e.message, "language 'cobol' is not supported");
+	validate_name_item(&e, 19);
+	CU_ASSERT_STRING_EQUAL(e.message, "submissions[19].language: language 'cobol' is not supported");
+	CU_ASSERT_EQUAL(e.status, 400);
+
+	/* a long message is cut at the end, never overflows */
+	e.field = "source_code";
+	memset(e.message, 'm', sizeof(e.message) - 1);
+	e.message[sizeof(e.message) - 1] = '\0';
+	validate_name_item(&e, 3);
+	CU_ASSERT_EQUAL(strlen(e.message), sizeof(e.message) - 1);
+	CU_ASSERT(strncmp(e.message, "submissions[3].source_code: mmm", 31) == 0);
+}
+
+static void test_batch_wait(void)
+{
+	static const struct { const char *q; int ok; } cases[] = {
+		{ "", 1 }, { "wait=false", 1 }, { "wait=0", 1 }, { "x=1", 1 },
+		{ "wait=true", 0 }, { "wait=1", 0 }, { "wait=yes", 0 }, { "wait=", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct verr e = { 0, NULL, "", NULL };
+		int rc = validate_batch_wait(cases[i].q, &e);
+		check(rc, &e, cases[i].ok ? 0 : 400, cases[i].q);
+	}
+	struct verr e;
+	validate_batch_wait("wait=true", &e);
+	CU_ASSERT_STRING_EQUAL(e.message, "wait is not supported for batches");
+}
+
+#define U1 "123e4567-e89b-12d3-a456-426614174000"
+#define U2 "00000000-0000-4000-8000-000000000002"
+#define U3 "ABCDEF01-2345-4678-9ABC-DEF012345678"
+
+static void test_ids(void)
+{
+	static const struct { const char *q; size_t n; const char *msg; } cases[] = {
+		{ "ids=" U1, 1, NULL },
+		{ "ids=" U1 "," U2, 2, NULL },
+		{ "x=1&ids=" U2 "%2C" U1 "%2c" U3, 3, NULL },
+		{ "ids=a&ids=" U1, 1, NULL },			/* the last one counts */
+		{ "", 0, "ids is required: 1 to 20 comma-separated submission ids" },
+		{ "id=" U1, 0, "ids is required: 1 to 20 comma-separated submission ids" },
+		{ "ids=", 0, "ids must list 1 to 20 submission ids" },
+		{ "ids", 0, "ids must list 1 to 20 submission ids" },
+		{ "ids=" U1 ",", 0, "ids[1] is empty" },
+		{ "ids=," U1, 0, "ids[0] is empty" },
+		{ "ids=" U1 ",," U2, 0, "ids[1] is empty" },
+		{ "ids=" U1 ",nope", 0, "ids[1] 'nope' is not a UUID" },
+		{ "ids=" U1 "x", 0, "ids[0] '" U1 "x' is not a UUID" },
+		{ "ids=123e4567-e89b-12d3-a456-42661417400g", 0,
+		  "ids[0] '123e4567-e89b-12d3-a456-42661417400g' is not a UUID" },
+		{ "ids=" U1 "%20", 0, "ids[0] '" U1 "%20' is not a UUID" },
+		{ "ids=" U1 "," U2 "," U1, 0, "ids[2] repeats ids[0]" },
+		{ "ids=" U3 ",abcdef01-2345-4678-9abc-def012345678", 0, "ids[1] repeats ids[0]" },
+	};
+	char ids[BATCH_MAX][CR_UUID_LEN + 1];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct verr e = { 0, NULL, "", NULL };
+		size_t n = 99;
+		int rc = validate_ids(cases[i].q, ids, &n, &e);
+		check(rc, &e, cases[i].msg ? 400 : 0, cases[i].q);
+		if (cases[i].msg) {
+			CU_ASSERT_STRING_EQUAL(e.message, cases[i].msg);
+		} else {
+			CU_ASSERT_EQUAL(n, cases[i].n);
+		}
+	}
+	/* canonical form, in the order given */
+	size_t n;
+	struct verr e;
+	CU_ASSERT_EQUAL_FATAL(validate_ids("ids=" U3 "," U1, ids, &n, &e), 0);
+	CU_ASSERT_STRING_EQUAL(ids[0], "abcdef01-2345-4678-9abc-def012345678");
+	CU_ASSERT_STRING_EQUAL(ids[1], U1);
+
+	/* 20 ids, 21, and a value too long to copy */
+	char q[8192] = "ids=";
+	for (int i = 0; i < 21; i++)
+		snprintf(q + strlen(q), sizeof(q) - strlen(q), "%s00000000-0000-4000-8000-0000000000%02d",
+			 i ? "," : "", i);
+	CU_ASSERT_EQUAL(validate_ids(q, ids, &n, &e), -1);
+	CU_ASSERT_STRING_EQUAL(e.message, "ids must list at most 20 submission ids");
+	*strrchr(q, ',') = '\0';
+	CU_ASSERT_EQUAL(validate_ids(q, ids, &n, &e), 0);
+	CU_ASSERT_EQUAL(n, 20);
+	CU_ASSERT_STRING_EQUAL(ids[19], "00000000-0000-4000-8000-000000000019");
+	memset(q + 4, 'a', 5000);
+	q[5004] = '\0';
+	CU_ASSERT_EQUAL(validate_ids(q, ids, &n, &e), -1);
+	CU_ASSERT_STRING_EQUAL(e.message, "ids must list at most 20 submission ids");
 }
 
 static void test_page(void)
@@ -326,7 +522,7 @@ static void test_page(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int page = -1, limit = -1;
-		struct verr e = { 0, NULL, "" };
+		struct verr e = { 0, NULL, "", NULL };
 		int rc = validate_page(cases[i].q, &page, &limit, &e);
 		if (cases[i].ok) {
 			CU_ASSERT_EQUAL(rc, 0);
@@ -378,7 +574,7 @@ static void test_media_type(void)
 		{ "text/plain", 0, 0 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct verr e = { 0, NULL, "" };
+		struct verr e = { 0, NULL, "", NULL };
 		int rc = validate_media_type(cases[i].ct, cases[i].body, &e);
 		CU_ASSERT_EQUAL(rc == 0, cases[i].ok);
 		if (!cases[i].ok) {
@@ -415,6 +611,11 @@ void validate_suite(void)
 		{ "register fields", test_register },
 		{ "login fields", test_login },
 		{ "execute fields and sizes", test_execute },
+		{ "execute: the field at fault", test_execute_field },
+		{ "batch: the list", test_batch },
+		{ "batch: each item, named", test_batch_item },
+		{ "batch: no wait", test_batch_wait },
+		{ "ids of GET /execute", test_ids },
 		{ "pagination", test_page },
 		{ "wait parameter", test_wait },
 		{ "media type", test_media_type },
