@@ -647,7 +647,13 @@ def test_credential_stuffing_from_one_address_gets_429(stack, hostile):
         t.start()
     for t in threads:
         t.join(150)
-    assert {r.status for r in answers} <= {401, 429}, [r for r in answers if r.status not in (401, 429)]
+    # 503: the guess reached a responder whose password hashes were all taken (fcgi/hashgate.c)
+    assert {r.status for r in answers} <= {401, 429, 503}, \
+        [r for r in answers if r.status not in (401, 429, 503)]
+    for r in answers:
+        if r.status == 503:
+            assert_error(r, 503, "unavailable")
+            assert int(r.headers.get("Retry-After", "0")) >= 1
     limited = [r for r in answers if r.status == 429]
     assert limited, "no 429 for 40 guesses at once from one address"
     assert len(limited) >= 10, len(limited)     # burst 20
@@ -734,8 +740,9 @@ def test_parallel_guesses_do_not_slip_past_the_account_limit(stack):
     for t in threads:
         t.join(60)
     assert results.count(401) <= limit, results     # at most `limit` passwords were checked
-    assert results.count(429) >= limit * 2, results
-    assert set(results) <= {401, 429}, results
+    # 503: no place to hash at that moment; the charge was given back, nothing was checked
+    assert set(results) <= {401, 429, 503}, results
+    assert results.count(429) >= limit * 3 - limit - results.count(503), results
 
 
 def test_zz_hostile_never_a_500(stack):
