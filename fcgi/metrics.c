@@ -10,9 +10,14 @@
  */
 #include "config.h"
 
+#include <limits.h>
+#include <linux/futex.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/log.h"
@@ -29,6 +34,9 @@ static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 struct api_shm {
 	int waiting[METRICS_MAX_SLOTS];	/* held requests of each responder */
 	unsigned char alive[METRICS_MAX_SLOTS];	/* the supervisor: a responder runs in the slot */
+	unsigned char accepting[METRICS_MAX_SLOTS];	/* its acceptor takes connections now */
+	uint32_t room_gen;		/* futex: bumped when a paused acceptor should look again */
+	int paused;			/* acceptors waiting on room_gen */
 	int read_timeout;		/* nginx's fastcgi_read_timeout; 0: not known yet */
 	uint64_t requests[N_LABELS][N_CODES];
 	uint64_t hist[N_LABELS][N_BUCKETS];	/* non-cumulative; +Inf is the count */
@@ -143,8 +151,10 @@ void metrics_render(struct api_shm *shm, const struct route *table, struct cr_bu
 
 void metrics_waiters_set(struct api_shm *shm, int slot, int n)
 {
-	if (shm && slot >= 0 && slot < METRICS_MAX_SLOTS)
+	if (shm && slot >= 0 && slot < METRICS_MAX_SLOTS) {
 		__atomic_store_n(&shm->waiting[slot], n, __ATOMIC_RELAXED);
+		metrics_room_changed(shm);	/* the spread of holds moved */
+	}
 }
 
 int metrics_waiters(struct api_shm *shm)
@@ -191,4 +201,65 @@ bool metrics_hold_room_elsewhere(struct api_shm *shm, int slot, int max)
 		    __atomic_load_n(&shm->waiting[i], __ATOMIC_RELAXED) < max)
 			return true;
 	return false;
+}
+
+/* ---- the acceptors' coordination (fcgi/server.c, may_accept) ----------------------- */
+
+void metrics_slot_accepting(struct api_shm *shm, int slot, bool accepting)
+{
+	if (shm && slot >= 0 && slot < METRICS_MAX_SLOTS)
+		__atomic_store_n(&shm->accepting[slot], accepting, __ATOMIC_SEQ_CST);
+}
+
+int metrics_waiters_min_accepting(struct api_shm *shm)
+{
+	int min = INT_MAX;
+
+	if (!shm)
+		return min;
+	for (int i = 0; i < METRICS_MAX_SLOTS; i++) {
+		int n;
+
+		if (!__atomic_load_n(&shm->alive[i], __ATOMIC_RELAXED) ||
+		    !__atomic_load_n(&shm->accepting[i], __ATOMIC_RELAXED))
+			continue;
+		n = __atomic_load_n(&shm->waiting[i], __ATOMIC_RELAXED);
+		if (n < min)
+			min = n;
+	}
+	return min;
+}
+
+uint32_t metrics_room_gen(struct api_shm *shm)
+{
+	return shm ? __atomic_load_n(&shm->room_gen, __ATOMIC_SEQ_CST) : 0;
+}
+
+/*
+ * A futex on the shared mapping (not FUTEX_PRIVATE: the waiters are other
+ * processes). Bump, then wake only when someone waits: a paused acceptor that
+ * read the old value either is counted in paused by now, or finds the value
+ * changed when it calls FUTEX_WAIT and does not sleep.
+ */
+void metrics_room_changed(struct api_shm *shm)
+{
+	if (!shm)
+		return;
+	__atomic_add_fetch(&shm->room_gen, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&shm->paused, __ATOMIC_SEQ_CST) > 0)
+		syscall(SYS_futex, &shm->room_gen, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+void metrics_room_wait(struct api_shm *shm, uint32_t gen, int timeout_ms)
+{
+	struct timespec ts = { .tv_sec = timeout_ms / 1000,
+			       .tv_nsec = (long)(timeout_ms % 1000) * 1000000 };
+
+	if (!shm) {
+		nanosleep(&ts, NULL);
+		return;
+	}
+	__atomic_add_fetch(&shm->paused, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &shm->room_gen, FUTEX_WAIT, gen, &ts, NULL, 0);
+	__atomic_sub_fetch(&shm->paused, 1, __ATOMIC_SEQ_CST);
 }

@@ -40,6 +40,19 @@ void metrics_slot_alive(struct api_shm *shm, int slot, bool alive);
 /* Does a live responder other than slot hold fewer than max requests? */
 bool metrics_hold_room_elsewhere(struct api_shm *shm, int slot, int max);
 
+/*
+ * The acceptors' coordination (fcgi/server.c): which ones take connections
+ * now, the fewest requests one of those holds (INT_MAX: none), and a futex
+ * word a paused acceptor sleeps on until metrics_room_changed() (a hold count
+ * or a process's room changed) or timeout_ms: read the generation, look, then
+ * wait with the generation read.
+ */
+void metrics_slot_accepting(struct api_shm *shm, int slot, bool accepting);
+int metrics_waiters_min_accepting(struct api_shm *shm);
+uint32_t metrics_room_gen(struct api_shm *shm);
+void metrics_room_changed(struct api_shm *shm);
+void metrics_room_wait(struct api_shm *shm, uint32_t gen, int timeout_ms);
+
 /* nginx's fastcgi_read_timeout for the API (cr_config_read_timeout); 0: not known yet. */
 void metrics_read_timeout_set(struct api_shm *shm, int seconds);
 int metrics_read_timeout(struct api_shm *shm);

@@ -12,14 +12,20 @@
  * connection, run them on its few database connections and fill its
  * api_max_waiters while the others idle. So an acceptor waits in epoll only
  * while its process has room (may_accept): fewer than half its threads' worth
- * of requests queued or running, and a place to hold one, unless no other
- * live responder has a place either (then it takes the request and answers it
- * as without wait). One that has no room is not woken, and the next one is.
+ * of requests queued or running; no more than HOLD_SPREAD held requests above
+ * the fewest that an accepting responder holds; and a place to hold one, unless
+ * no other live responder has a place either (then it takes the request and
+ * answers it as without wait). One that has no room is not woken, and the next
+ * one is. A paused acceptor sleeps on a futex in the shared mapping, woken when
+ * a hold count changes anywhere or its own process gets room (and once a
+ * second in any case). The responder holding the fewest always has room
+ * unless its threads are all busy, so the pool never stops accepting.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -46,7 +52,8 @@
 #include "fcgi/waiters.h"
 
 #define IO_TIMEOUT_S 10		/* a peer that stops reading or sending mid-request */
-#define ROOM_RECHECK_MS 1000	/* a paused acceptor also looks again this often (others' room) */
+#define ROOM_RECHECK_MS 1000	/* a paused acceptor also looks again this often */
+#define HOLD_SPREAD 16		/* held requests above the least-holding accepting responder */
 #define REFUSED_LOG_MS 1000
 
 struct conn {
@@ -68,7 +75,6 @@ struct server {
 	struct waiters *ws;
 	pthread_mutex_t mu;		/* the queue and the counts below */
 	pthread_cond_t ready;		/* a conn was queued */
-	pthread_cond_t room;		/* a request ended: the acceptor may go on */
 	struct conn *head, *tail;
 	bool closed, stopping;
 	int in_flight;			/* queued or running, not parked */
@@ -264,20 +270,21 @@ static void on_gone(struct waiter *w, void *arg)
 
 	cr_info("held request dropped: the client went away id=%s", w->id);
 	c->resp.status = 499;	/* nginx's code for it, in the log and the metrics */
+	(void)arg;
 	api_end(&c->call);
 	conn_free(c);
-	pthread_mutex_lock(&((struct server *)arg)->mu);
-	pthread_cond_signal(&((struct server *)arg)->room);	/* a place to hold */
-	pthread_mutex_unlock(&((struct server *)arg)->mu);
 }
 
 /* A conn left this thread (answered or parked): room for one more. */
 static void ran_one(struct server *s)
 {
+	bool was_full;
+
 	pthread_mutex_lock(&s->mu);
-	s->in_flight--;
-	pthread_cond_signal(&s->room);
+	was_full = s->in_flight-- == s->accept_limit;
 	pthread_mutex_unlock(&s->mu);
+	if (was_full)
+		metrics_room_changed(s->api.shm);
 }
 
 static void *request_thread(void *arg)
@@ -367,31 +374,42 @@ static int accept_peer(int listen_fd, const struct cr_netlist *allow)
 	return fd;
 }
 
-/* Under s->mu: take another connection now? (see the top of this file) */
+/* Take another connection now? (see the top of this file) */
 static bool may_accept(struct server *s)
 {
-	const struct cr_config *cfg = s->api.cfg;
+	struct api_shm *shm = s->api.shm;
+	int max = s->api.cfg->api_max_waiters;
+	int mine = metrics_waiters_of(shm, s->api.slot);
+	int in_flight;
 
-	if (s->in_flight >= s->accept_limit)
+	pthread_mutex_lock(&s->mu);
+	in_flight = s->in_flight;
+	pthread_mutex_unlock(&s->mu);
+	if (in_flight >= s->accept_limit)
 		return false;
-	return metrics_waiters_of(s->api.shm, s->api.slot) < cfg->api_max_waiters ||
-	       !metrics_hold_room_elsewhere(s->api.shm, s->api.slot, cfg->api_max_waiters);
+	if (mine >= max)
+		return !metrics_hold_room_elsewhere(shm, s->api.slot, max);
+	return mine <= metrics_waiters_min_accepting(shm) + HOLD_SPREAD ||
+	       metrics_waiters_min_accepting(shm) == INT_MAX;
 }
 
 /* Until this process has room, or it stops; false when it stops. */
 static bool wait_for_room(struct server *s)
 {
-	struct timespec until;
-	bool go;
+	struct api_shm *shm = s->api.shm;
 
-	pthread_mutex_lock(&s->mu);
-	while (!s->stopping && !may_accept(s)) {
-		cr_monotonic_after(&until, ROOM_RECHECK_MS);
-		pthread_cond_timedwait(&s->room, &s->mu, &until);
+	for (;;) {
+		uint32_t gen = metrics_room_gen(shm);
+
+		if (__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE))
+			return false;
+		if (may_accept(s)) {
+			metrics_slot_accepting(shm, s->api.slot, true);
+			return true;
+		}
+		metrics_slot_accepting(shm, s->api.slot, false);
+		metrics_room_wait(shm, gen, ROOM_RECHECK_MS);
 	}
-	go = !s->stopping;
-	pthread_mutex_unlock(&s->mu);
-	return go;
 }
 
 static void *acceptor(void *arg)
@@ -438,7 +456,6 @@ void server_run(int slot, int listen_fd, const struct cr_config *cfg, struct api
 	s->listen_fd = listen_fd;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->ready, NULL);
-	cr_cond_init_monotonic(&s->room);
 	s->accept_limit = cfg->api_threads / 2 > 0 ? cfg->api_threads / 2 : 1;
 	s->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (s->stop_fd < 0)
@@ -463,10 +480,8 @@ void server_run(int slot, int listen_fd, const struct cr_config *cfg, struct api
 		;
 
 	/* No new connection; held requests answered as they stand; the queue run dry. */
-	pthread_mutex_lock(&s->mu);
-	s->stopping = true;
-	pthread_cond_signal(&s->room);
-	pthread_mutex_unlock(&s->mu);
+	__atomic_store_n(&s->stopping, true, __ATOMIC_RELEASE);
+	metrics_room_changed(s->api.shm);	/* a paused acceptor sees it */
 	if (write(s->stop_fd, &one, sizeof(one)) < 0)
 		cr_warn("could not stop the acceptor: %m");
 	pthread_join(s->acceptor, NULL);
@@ -479,7 +494,6 @@ void server_run(int slot, int listen_fd, const struct cr_config *cfg, struct api
 		pthread_join(s->threads[i], NULL);
 	waiters_free(s->ws);
 	close(s->stop_fd);
-	pthread_cond_destroy(&s->room);
 	pthread_cond_destroy(&s->ready);
 	pthread_mutex_destroy(&s->mu);
 	api_release(&s->api);

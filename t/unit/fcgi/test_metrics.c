@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <limits.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "common/buf.h"
 #include "common/conf.h"
 #include "common/log.h"
+#include "common/timefmt.h"
 #include "fcgi/api.h"
 #include "fcgi/http.h"
 #include "fcgi/metrics.h"
@@ -213,6 +216,28 @@ static void test_waiters(void)
 	metrics_waiters_set(NULL, 0, 7);
 	CU_ASSERT_EQUAL(metrics_waiters(shm), 58);
 	CU_ASSERT_EQUAL(metrics_waiters(NULL), 0);
+	/* the acceptors: the fewest held among live, accepting responders */
+	CU_ASSERT_EQUAL(metrics_waiters_min_accepting(shm), INT_MAX);	/* none accepting */
+	metrics_slot_alive(shm, 0, true);
+	metrics_slot_alive(shm, 1, true);
+	metrics_slot_accepting(shm, 0, true);
+	metrics_slot_accepting(shm, 1, true);
+	metrics_slot_accepting(shm, 2, true);		/* not alive: not counted */
+	CU_ASSERT_EQUAL(metrics_waiters_min_accepting(shm), 0);	/* slot 0 holds 0 now */
+	metrics_waiters_set(shm, 0, 40);
+	CU_ASSERT_EQUAL(metrics_waiters_min_accepting(shm), 40);
+	metrics_slot_accepting(shm, 0, false);
+	CU_ASSERT_EQUAL(metrics_waiters_min_accepting(shm), 55);	/* slot 1 */
+	/* a change bumps the generation; a wait on an old one returns at once */
+	uint32_t g = metrics_room_gen(shm);
+	metrics_waiters_set(shm, 1, 54);
+	CU_ASSERT(metrics_room_gen(shm) != g);
+	int64_t t0 = cr_monotonic_ms();
+	metrics_room_wait(shm, g, 2000);
+	CU_ASSERT(cr_monotonic_ms() - t0 < 500);
+	t0 = cr_monotonic_ms();
+	metrics_room_wait(shm, metrics_room_gen(shm), 100);	/* nothing changes: the timeout */
+	CU_ASSERT(cr_monotonic_ms() - t0 >= 90);
 	CU_ASSERT_EQUAL(metrics_read_timeout(shm), 0);	/* not known yet */
 	metrics_read_timeout_set(shm, 92);
 	CU_ASSERT_EQUAL(metrics_read_timeout(shm), 92);
