@@ -4,9 +4,14 @@
  *
  * Order (API.md): route (404, 405), authentication (401), rate limit (429),
  * media type (415), size (413), body (400). The rate-limit step only exists for
- * POST /execute (R_CHARGE): its handler takes over right after authentication
- * and runs the rate-limit and body steps itself, inside the one transaction
- * that it begins and ends (h_execute.c).
+ * the routes that submit (R_CHARGE: POST /execute and /execute/batch): their
+ * handler takes over right after authentication and runs the rate-limit and
+ * body steps itself, inside the one transaction that execute_txn() begins and
+ * ends (h_execute.c).
+ *
+ * A handler may hold its request instead of answering (c->hold): api_start()
+ * then returns false, and api_resume() runs it again when fcgi/server.c wakes
+ * it; the log line and the metrics come once, at api_end().
  */
 #include "config.h"
 
