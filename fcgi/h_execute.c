@@ -227,6 +227,15 @@ struct json_object *execute_result_json(const PGresult *r, int row)
 	json_object_object_add(o, "submitted_at", time_or_null(r, row, EG_SUBMITTED));
 	json_object_object_add(o, "started_at", time_or_null(r, row, EG_STARTED));
 	json_object_object_add(o, "completed_at", done ? time_or_null(r, row, EG_COMPLETED) : NULL);
+	/*
+	 * The limits it ran under, when the request asked for its own (lower than
+	 * the language's); otherwise the document is API.md's, field for field.
+	 */
+	if (pgv_bool(r, row, EG_OWN_LIMITS)) {
+		json_object_object_add(o, "time_limit_ms", int_or_null(r, row, EG_TIME_LIMIT_MS));
+		json_object_object_add(o, "memory_limit_mb",
+				       int_or_null(r, row, EG_MEMORY_LIMIT_MB));
+	}
 	cr_buf_release(&raw);
 	cr_buf_release(&clean);
 	return o;
@@ -355,21 +364,51 @@ enum submit_end execute_refuse(struct api_call *c, const struct verr *e)
 	return SUBMIT_KEEP_CHARGE;
 }
 
-enum submit_end execute_insert(struct api_call *c, const struct execute_req *x,
-			       struct submitted *s, struct verr *e)
+/* S_SUBMIT inserted nothing: an inactive language, or a limit above the language's cap. */
+static enum submit_end refused_insert(struct api_call *c, const struct execute_req *x,
+				      struct verr *e)
 {
-	const char *values[4] = { c->user_id, x->language.s, x->source.s, x->input.s };
-	const int lengths[4] = { 0, 0, 0, (int)x->input.len };
-	const int formats[4] = { 0, 0, 0, 1 };	/* input is bytea: bound as binary */
-	PGresult *r;
+	const char *values[1] = { x->language.s };
+	PGresult *r = api_exec(c, S_LANG_CAPS, 1, values, NULL, NULL);
+	int time_cap, memory_cap;
 
-	r = api_exec(c, S_SUBMIT, 4, values, lengths, formats);
 	if (!r)
 		return SUBMIT_UNDO;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		validate_unsupported(&x->language, e);
 		return SUBMIT_KEEP_CHARGE;
+	}
+	time_cap = pgv_int(r, 0, 0);
+	memory_cap = pgv_int(r, 0, 1);
+	PQclear(r);
+	if (x->time_limit_ms > time_cap)
+		validate_above_cap(e, "time_limit_ms", x->time_limit_ms, &x->language, time_cap);
+	else
+		validate_above_cap(e, "memory_limit_mb", x->memory_limit_mb, &x->language,
+				   memory_cap);
+	return SUBMIT_KEEP_CHARGE;
+}
+
+enum submit_end execute_insert(struct api_call *c, const struct execute_req *x,
+			       struct submitted *s, struct verr *e)
+{
+	char time_ms[16], memory_mb[16];
+	const char *values[6] = { c->user_id, x->language.s, x->source.s, x->input.s,
+				  x->time_limit_ms ? time_ms : NULL,
+				  x->memory_limit_mb ? memory_mb : NULL };
+	const int lengths[6] = { 0, 0, 0, (int)x->input.len, 0, 0 };
+	const int formats[6] = { 0, 0, 0, 1, 0, 0 };	/* input is bytea: bound as binary */
+	PGresult *r;
+
+	snprintf(time_ms, sizeof(time_ms), "%d", x->time_limit_ms);
+	snprintf(memory_mb, sizeof(memory_mb), "%d", x->memory_limit_mb);
+	r = api_exec(c, S_SUBMIT, 6, values, lengths, formats);
+	if (!r)
+		return SUBMIT_UNDO;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return refused_insert(c, x, e);
 	}
 	snprintf(s->id, sizeof(s->id), "%s", PQgetvalue(r, 0, 0));
 	s->limit_s = pgv_int(r, 0, 1);

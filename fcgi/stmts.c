@@ -28,7 +28,9 @@
 	" " EPOCH("s.submitted_at") ", " EPOCH("s.execution_started_at") "," \
 	" " EPOCH("s.execution_completed_at") ", " HOLD_LIMIT("s.") "," \
 	" e.stdout, e.stderr, e.compilation_error, e.runtime_error," \
-	" e.execution_time_ms, e.memory_used_kb, e.exit_code, e.exit_signal"
+	" e.execution_time_ms, e.memory_used_kb, e.exit_code, e.exit_signal," \
+	" COALESCE(s.time_limit_ms, s.timeout_seconds * 1000), s.max_memory_mb," \
+	" s.time_limit_ms IS NOT NULL OR s.memory_limit_mb IS NOT NULL"
 #define EXEC_USER_JOINS \
 	" LEFT JOIN rate_limit_tiers t ON t.tier = u.rate_limit_tier" \
 	" LEFT JOIN rate_limit_tracking r ON r.user_id = u.user_id AND r.window_start = " WINDOW
@@ -82,14 +84,23 @@ const struct cr_db_stmt api_stmts[] = {
 	  "WITH ins AS ("
 	  " INSERT INTO code_submissions (user_id, language, source_code, input_data,"
 	  "  docker_image, source_file, compile_command, execute_command, timeout_seconds,"
-	  "  compile_timeout_seconds, max_memory_mb, max_processes)"
+	  "  compile_timeout_seconds, max_memory_mb, max_processes, time_limit_ms,"
+	  "  memory_limit_mb)"
 	  " SELECT $1::uuid, l.language_id, $3::text, $4::bytea, l.docker_image, l.source_file,"
 	  "  l.compile_command, l.execute_command, l.timeout_seconds,"
-	  "  l.compile_timeout_seconds, l.max_memory_mb, l.max_processes"
+	  "  l.compile_timeout_seconds, COALESCE($6::int, l.max_memory_mb), l.max_processes,"
+	  "  $5::int, $6::int"
 	  " FROM language_configs l WHERE l.language_id = $2::text AND l.is_active"
+	  "  AND ($5::int IS NULL OR $5::int <= l.timeout_seconds * 1000)"
+	  "  AND ($6::int IS NULL OR $6::int <= l.max_memory_mb)"
 	  " RETURNING submission_id, " HOLD_LIMIT("") " AS hold_limit)"
 	  " SELECT submission_id, hold_limit,"
-	  "  pg_notify('cr_submission_queued', submission_id::text) FROM ins", 4 },
+	  "  pg_notify('cr_submission_queued', submission_id::text) FROM ins", 6 },
+
+	/* Why S_SUBMIT inserted nothing: no active row, or a limit above its caps. */
+	{ S_LANG_CAPS,
+	  "SELECT timeout_seconds * 1000, max_memory_mb FROM language_configs"
+	  " WHERE language_id = $1::text AND is_active", 1 },
 
 	{ S_STATUS, "SELECT status FROM code_submissions WHERE submission_id = $1::uuid", 1 },
 

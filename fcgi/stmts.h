@@ -15,7 +15,8 @@
 #define S_CHARGE_LOCK	"charge_lock"	/* $1 user -> active, rpm, max_concurrent, unfinished */
 #define S_CHARGE_COUNT	"charge_count"	/* $1 user, $2 window start, $3 calls -> request_count */
 #define S_CHARGE_PRUNE	"charge_prune"	/* $1 user, $2 window start */
-#define S_SUBMIT	"submit"	/* $1 user, $2 language, $3 source, $4 input (bytea) -> id */
+#define S_SUBMIT	"submit"	/* $1 user, $2 language, $3 source, $4 input (bytea), $5 time ms, $6 memory mb (NULL: the language's) -> id, hold */
+#define S_LANG_CAPS	"lang_caps"	/* $1 language -> time limit ms, memory limit mb (active only) */
 #define S_STATUS	"status"	/* $1 submission -> status */
 #define S_LONGEST_LIMIT	"longest_limit"	/* -> the longest compile + time limit, active languages */
 #define S_LANGUAGES	"languages"
@@ -35,7 +36,8 @@
 enum exec_col {
 	EG_ACTIVE, EG_RPM, EG_COUNT, EG_ID, EG_STATUS, EG_LANGUAGE, EG_SUBMITTED,
 	EG_STARTED, EG_COMPLETED, EG_HOLD_LIMIT, EG_STDOUT, EG_STDERR, EG_COMPILE,
-	EG_RUNTIME, EG_TIME_MS, EG_MEMORY_KB, EG_EXIT_CODE, EG_EXIT_SIGNAL, EG_ASKED,
+	EG_RUNTIME, EG_TIME_MS, EG_MEMORY_KB, EG_EXIT_CODE, EG_EXIT_SIGNAL,
+	EG_TIME_LIMIT_MS, EG_MEMORY_LIMIT_MB, EG_OWN_LIMITS, EG_ASKED,
 };
 
 /* Columns of S_LOGIN_LOCK: one row per counter (scope "address", "email", "pair"). */

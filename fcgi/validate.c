@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +316,27 @@ static int get_str(struct json_object *o, const char *key, struct v_str *v,
 	return 0;
 }
 
+/* An optional whole number in min..max: 1 absent (or null), 0 in *out, -1 error filled. */
+static int get_int(struct json_object *o, const char *key, int min, int max, int *out,
+		   struct verr *e)
+{
+	struct json_object *f;
+	int64_t v;
+
+	*out = 0;
+	if (!json_object_object_get_ex(o, key, &f) || f == NULL)
+		return 1;
+	if (!json_object_is_type(f, json_type_int))
+		return named(e, key, fail(e, 400, "validation_failed",
+					  "field '%s' must be a whole number", key));
+	v = json_object_get_int64(f);
+	if (v < min || v > max)
+		return named(e, key, fail(e, 400, "validation_failed",
+					  "field '%s' must be between %d and %d", key, min, max));
+	*out = (int)v;
+	return 0;
+}
+
 static int require_str(struct json_object *o, const char *key, struct v_str *v,
 		       struct verr *e)
 {
@@ -445,6 +467,12 @@ int validate_execute(struct json_object *o, const struct vlimits *lim,
 		r->input.s = "";
 		r->input.len = 0;
 	}
+	/* the upper bounds here are language_configs' own; the language's caps are the insert's */
+	if (get_int(o, "time_limit_ms", VALIDATE_TIME_LIMIT_MS_MIN, 300 * 1000,
+		    &r->time_limit_ms, e) < 0 ||
+	    get_int(o, "memory_limit_mb", VALIDATE_MEMORY_LIMIT_MB_MIN, 65536,
+		    &r->memory_limit_mb, e) < 0)
+		return -1;
 	return 0;
 }
 
@@ -453,6 +481,14 @@ int validate_unsupported(const struct v_str *language, struct verr *e)
 	return named(e, "language", fail(e, 400, "validation_failed",
 					 "language '%.*s' is not supported",
 					 (int)language->len, language->s));
+}
+
+int validate_above_cap(struct verr *e, const char *field, int asked,
+		       const struct v_str *language, int cap)
+{
+	return named(e, field, fail(e, 400, "validation_failed",
+				    "%s (%d) is above language '%.*s''s cap of %d", field, asked,
+				    (int)language->len, language->s, cap));
 }
 
 int validate_batch(struct json_object *o, struct json_object **items, size_t *n,

@@ -40,7 +40,11 @@ struct v_str { const char *s; size_t len; };
 
 struct register_req { struct v_str username, email, password; };
 struct login_req { struct v_str email, password; };
-struct execute_req { struct v_str language, source, input; };
+/* time_limit_ms, memory_limit_mb: 0 when absent (the language's); at most its caps (SQL). */
+struct execute_req { struct v_str language, source, input; int time_limit_ms, memory_limit_mb; };
+
+#define VALIDATE_TIME_LIMIT_MS_MIN 1
+#define VALIDATE_MEMORY_LIMIT_MB_MIN 32	/* the runner itself needs some */
 
 /* Content-Type check (415): application/json, charset utf-8 if any. */
 int validate_media_type(const char *content_type, size_t body_len, struct verr *e);
@@ -67,6 +71,9 @@ int validate_batch_item(struct json_object *items, size_t i, const struct vlimit
 void validate_name_item(struct verr *e, size_t i);
 /* The 400 of a language that no active language_configs row has. -1 always. */
 int validate_unsupported(const struct v_str *language, struct verr *e);
+/* The 400 of a per-request limit above the language's cap. -1 always. */
+int validate_above_cap(struct verr *e, const char *field, int asked,
+		       const struct v_str *language, int cap);
 /* ?wait= of a batch: absent, false or 0; true is 400 (a batch is never held). */
 int validate_batch_wait(const char *query, struct verr *e);
 /*

@@ -25,11 +25,12 @@ struct held *held_find(struct held_set *set, const struct pool_key *key)
 }
 
 struct held *held_stale_language(struct held_set *set, const char *language,
-				 const struct pool_key *key)
+				 const struct pool_key *current, const struct pool_key *wanted)
 {
 	for (int i = 0; i < HELD_MAX; i++)
 		if (set->h[i].used && strcmp(set->h[i].language, language) == 0 &&
-		    !pool_key_matches(&set->h[i].key, key))
+		    !pool_key_matches(&set->h[i].key, current) &&
+		    !pool_key_matches(&set->h[i].key, wanted))
 			return &set->h[i];
 	return NULL;
 }

@@ -54,9 +54,13 @@ int held_uid(int runs);
 /* The held container for key, or NULL. */
 struct held *held_find(struct held_set *set, const struct pool_key *key);
 
-/* A held container of language made with another key (the row changed), or NULL. */
+/*
+ * A held container of language made with a key that is neither the row's now
+ * (current: the row changed) nor the job's (wanted: a request's own memory
+ * limit), or NULL.
+ */
 struct held *held_stale_language(struct held_set *set, const char *language,
-				 const struct pool_key *key);
+				 const struct pool_key *current, const struct pool_key *wanted);
 
 /*
  * A free entry to keep a container in; when all are used, the least recently

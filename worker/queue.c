@@ -61,7 +61,10 @@ const struct cr_db_stmt queue_stmts[] = {
 	  "          timeout_seconds, compile_timeout_seconds, max_memory_mb, max_processes, "
 	  "          (SELECT l.isolation FROM language_configs l "
 	  "           WHERE l.language_id = code_submissions.language), "
-	  "          pg_notify('" QUEUE_CHANNEL_RUNNING "', submission_id::text)",
+	  "          pg_notify('" QUEUE_CHANNEL_RUNNING "', submission_id::text), "
+	  "          COALESCE(time_limit_ms, timeout_seconds * 1000), "
+	  "          (SELECT l.max_memory_mb FROM language_configs l "
+	  "           WHERE l.language_id = code_submissions.language)",
 	  2 },
 	{ "queue_renew",
 	  "UPDATE code_submissions SET lease_until = now() + make_interval(secs => $4::int) "
@@ -199,6 +202,9 @@ int queue_claim(struct cr_db *db, const char *owner, int lease_seconds, struct q
 	job->max_memory_mb = atoi(PQgetvalue(res, 0, 11));
 	job->max_processes = atoi(PQgetvalue(res, 0, 12));
 	job->isolation = field(res, 13);
+	job->time_limit_ms = atoi(PQgetvalue(res, 0, 15));
+	job->language_memory_mb = PQgetisnull(res, 0, 16) ? job->max_memory_mb
+							   : atoi(PQgetvalue(res, 0, 16));
 	PQclear(res);
 	return 1;
 }

@@ -45,11 +45,13 @@ struct queue_job {
 	char *source_file;
 	char *compile_command;	/* NULL: interpreted */
 	char *execute_command;
-	int timeout_seconds;
+	int timeout_seconds;	/* the language's cap when it was submitted */
+	int time_limit_ms;	/* the run's limit: the request's, else timeout_seconds */
 	int compile_timeout_seconds;
-	int max_memory_mb;
+	int max_memory_mb;	/* the run's limit: the request's, else the language's */
 	int max_processes;
 	char *isolation;	/* the language row's, now; NULL: the worker's */
+	int language_memory_mb;	/* the language row's, now (held containers' key) */
 };
 
 void queue_job_free(struct queue_job *job);

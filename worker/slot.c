@@ -127,7 +127,7 @@ void slot_build_job(const struct queue_job *job, size_t output_limit_bytes, stru
 	out->stdin_data = job->input;
 	out->compile = job->compile_command;
 	out->run = job->execute_command;
-	out->time_ms = (int64_t)job->timeout_seconds * 1000;
+	out->time_ms = job->time_limit_ms;
 	out->compile_ms = (int64_t)job->compile_timeout_seconds * 1000;
 	out->output_bytes = (int64_t)output_limit_bytes;
 	out->compile_output_bytes = (int64_t)output_limit_bytes;
@@ -138,7 +138,7 @@ void slot_build_job(const struct queue_job *job, size_t output_limit_bytes, stru
 
 int64_t slot_job_budget_ms(const struct queue_job *job)
 {
-	int64_t ms = (int64_t)job->timeout_seconds * 1000 + SLOT_DEADLINE_MARGIN_MS;
+	int64_t ms = (int64_t)job->time_limit_ms + SLOT_DEADLINE_MARGIN_MS;
 
 	if (job->compile_command)
 		ms += (int64_t)job->compile_timeout_seconds * 1000;
@@ -488,12 +488,12 @@ static bool stream_at_rest(const struct docker_attach *a, size_t frame_len)
 static void run_job(struct slot *s, struct queue_job *job, int64_t claim_ms)
 {
 	struct verdict_limits lim = {
-		.timeout_seconds = job->timeout_seconds,
+		.time_limit_ms = job->time_limit_ms,
 		.compile_timeout_seconds = job->compile_timeout_seconds,
 		.max_memory_mb = job->max_memory_mb,
 		.output_limit_bytes = s->cfg->output_limit_bytes,
 	};
-	struct pool_key key;
+	struct pool_key key, lang_key;
 	struct box b;
 	struct cr_result res;
 	struct verdict v;
@@ -518,7 +518,10 @@ static void run_job(struct slot *s, struct queue_job *job, int64_t claim_ms)
 	publish_job(s, job);
 
 	/* The language row changed since that container was made: it retires. */
-	while (job->language && (stale = held_stale_language(&s->held, job->language, &key)))
+	lang_key = key;
+	lang_key.memory_mb = job->language_memory_mb;
+	while (job->language &&
+	       (stale = held_stale_language(&s->held, job->language, &lang_key, &key)))
 		retire_held(s, stale, "its language's row changed");
 	if (!sandbox)
 		for (int i = 0; job->language && i < HELD_MAX; i++)

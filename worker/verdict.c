@@ -171,8 +171,12 @@ void verdict_map(const struct cr_result *r, const struct verdict_limits *lim,
 	} else if (r->timeout) {
 		v->status = "timeout";
 		v->has_runtime_error = true;
-		snprintf(v->runtime_error, sizeof(v->runtime_error),
-			 "time limit exceeded (%d s)", lim->timeout_seconds);
+		if (lim->time_limit_ms % 1000 == 0)
+			snprintf(v->runtime_error, sizeof(v->runtime_error),
+				 "time limit exceeded (%d s)", lim->time_limit_ms / 1000);
+		else
+			snprintf(v->runtime_error, sizeof(v->runtime_error),
+				 "time limit exceeded (%d ms)", lim->time_limit_ms);
 		set_killed(v);
 	} else if (r->signal > 0) {
 		v->status = "failed";

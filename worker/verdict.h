@@ -32,7 +32,7 @@ struct cr_result;
 
 /* The limits a submission ran with, for the messages. */
 struct verdict_limits {
-	int timeout_seconds;
+	int time_limit_ms;
 	int compile_timeout_seconds;
 	int max_memory_mb;
 	size_t output_limit_bytes;	/* also the most of each output that is stored */

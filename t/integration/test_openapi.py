@@ -231,9 +231,11 @@ def test_result_fields():
     fields = ["submission_id", "status", "language", "stdout", "stderr", "compilation_error",
               "runtime_error", "execution_time_ms", "memory_used_kb", "exit_code",
               "exit_signal", "submitted_at", "started_at", "completed_at"]
-    assert set(res["properties"]) == set(fields)
+    # only in the result of a submission that asked for its own limits (both, never null)
+    own_limits = ["time_limit_ms", "memory_limit_mb"]
+    assert set(res["properties"]) == set(fields + own_limits)
     assert set(res["required"]) == set(fields)
-    never_null = {"submission_id", "status", "language", "submitted_at"}
+    never_null = {"submission_id", "status", "language", "submitted_at"} | set(own_limits)
     for name, prop in res["properties"].items():
         assert bool(prop.get("nullable")) == (name not in never_null), name
     # Every field execute_result_json() writes is in the schema.
@@ -241,4 +243,4 @@ def test_result_fields():
         src = f.read()
     body = src[src.index("struct json_object *execute_result_json("):]
     body = body[:body.index("\n}\n")]
-    assert set(re.findall(r'json_object_object_add\(o, "(\w+)"', body)) == set(fields)
+    assert set(re.findall(r'json_object_object_add\(o, "(\w+)"', body)) == set(fields + own_limits)

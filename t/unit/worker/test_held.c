@@ -80,20 +80,26 @@ static void test_stale_language(void)
 	struct pool_key py = key("coderank/python:1", 256), py2 = key("coderank/python:2", 256);
 	struct pool_key c = key("coderank/c:1", 256);
 
-	CU_ASSERT_PTR_NULL(held_stale_language(&set, "python", &py2));
+	CU_ASSERT_PTR_NULL(held_stale_language(&set, "python", &py2, &py2));
 	put(&set, 2, "python", py, 1);
 	put(&set, 4, "c", c, 1);
 	/* the row changed (new image): the old container is stale */
-	CU_ASSERT_PTR_EQUAL(held_stale_language(&set, "python", &py2), &set.h[2]);
+	CU_ASSERT_PTR_EQUAL(held_stale_language(&set, "python", &py2, &py2), &set.h[2]);
 	/* same key: current, not stale */
-	CU_ASSERT_PTR_NULL(held_stale_language(&set, "python", &py));
+	CU_ASSERT_PTR_NULL(held_stale_language(&set, "python", &py, &py));
 	/* another language's containers are not this one's business */
-	CU_ASSERT_PTR_NULL(held_stale_language(&set, "c", &c));
-	CU_ASSERT_PTR_NULL(held_stale_language(&set, "java", &py2));
+	CU_ASSERT_PTR_NULL(held_stale_language(&set, "c", &c, &c));
+	CU_ASSERT_PTR_NULL(held_stale_language(&set, "java", &py2, &py2));
 	/* a prefix of the language name is another language */
-	CU_ASSERT_PTR_NULL(held_stale_language(&set, "pyth", &py2));
+	CU_ASSERT_PTR_NULL(held_stale_language(&set, "pyth", &py2, &py2));
+	/* a request's own memory limit: its container and the row's are both current */
+	struct pool_key py64 = key("coderank/python:1", 64);
+	put(&set, 5, "python", py64, 1);
+	CU_ASSERT_PTR_NULL(held_stale_language(&set, "python", &py, &py64));
+	CU_ASSERT_PTR_EQUAL(held_stale_language(&set, "python", &py, &py), &set.h[5]);
+	set.h[5].used = false;
 	set.h[2].used = false;
-	CU_ASSERT_PTR_NULL(held_stale_language(&set, "python", &py2));
+	CU_ASSERT_PTR_NULL(held_stale_language(&set, "python", &py2, &py2));
 }
 
 static void test_slot_for(void)

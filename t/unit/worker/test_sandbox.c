@@ -221,6 +221,7 @@ static void test_job_frame(void)
 	job.compile_command = (char *)(uintptr_t)"gcc -o main main.c";
 	job.execute_command = (char *)(uintptr_t)"./main";
 	job.timeout_seconds = 10;
+	job.time_limit_ms = 2500;	/* a request's own, below the language's 10 s */
 	job.compile_timeout_seconds = 30;
 
 	slot_build_job(&job, 65536, &fj);
@@ -234,15 +235,15 @@ static void test_job_frame(void)
 	CU_ASSERT_EQUAL(memcmp(back.stdin_data.data, "a\0b", 3), 0);
 	CU_ASSERT_STRING_EQUAL(back.compile, "gcc -o main main.c");
 	CU_ASSERT_STRING_EQUAL(back.run, "./main");
-	CU_ASSERT_EQUAL(back.time_ms, 10000);
+	CU_ASSERT_EQUAL(back.time_ms, 2500);
 	CU_ASSERT_EQUAL(back.compile_ms, 30000);
 	CU_ASSERT_EQUAL(back.output_bytes, 65536);
 	CU_ASSERT_EQUAL(back.file_bytes, 32LL * 1024 * 1024);
 	CU_ASSERT_EQUAL(back.nofile, 256);
 	CU_ASSERT_EQUAL(back.uid, 10000);
-	CU_ASSERT_EQUAL(slot_job_budget_ms(&job), 10000 + 30000 + SLOT_DEADLINE_MARGIN_MS);
+	CU_ASSERT_EQUAL(slot_job_budget_ms(&job), 2500 + 30000 + SLOT_DEADLINE_MARGIN_MS);
 	job.compile_command = NULL;
-	CU_ASSERT_EQUAL(slot_job_budget_ms(&job), 10000 + SLOT_DEADLINE_MARGIN_MS);
+	CU_ASSERT_EQUAL(slot_job_budget_ms(&job), 2500 + SLOT_DEADLINE_MARGIN_MS);
 	cr_job_free(&back);
 	free(doc);
 }

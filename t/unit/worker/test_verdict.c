@@ -87,11 +87,31 @@ static const struct row rows[] = {
 	{ NULL },
 };
 
+/* A per-request limit that is not whole seconds is said in ms. */
+static void test_timeout_in_ms(void)
+{
+	struct cr_result r;
+	struct verdict v;
+	struct verdict_limits lim = { 1500, 30, 64, 65536 };
+
+	memset(&r, 0, sizeof(r));
+	r.ran = true;
+	r.timeout = true;
+	r.signal = 9;
+	r.exit_code = -1;
+	verdict_map(&r, &lim, &v);
+	CU_ASSERT_STRING_EQUAL(v.status, "timeout");
+	CU_ASSERT_STRING_EQUAL(v.runtime_error, "time limit exceeded (1500 ms)");
+	lim.time_limit_ms = 2000;
+	verdict_map(&r, &lim, &v);
+	CU_ASSERT_STRING_EQUAL(v.runtime_error, "time limit exceeded (2 s)");
+}
+
 static void check_row(const struct row *t)
 {
 	struct cr_result r;
 	struct verdict v;
-	struct verdict_limits lim = { 10, 30, 256, 65536 };
+	struct verdict_limits lim = { 10000, 30, 256, 65536 };
 	char compile_out[] = "main.c:1: error";
 	char out[] = "partial\0out";
 
@@ -170,7 +190,7 @@ static void test_table(void)
 static void test_recap(void)
 {
 	static char big[100], small[] = "ok\n";
-	struct verdict_limits lim = { 10, 30, 256, 10 };
+	struct verdict_limits lim = { 10000, 30, 256, 10 };
 	struct cr_result r;
 	struct verdict v;
 
@@ -265,6 +285,7 @@ void verdict_suite(void)
 		{ "runner's output cap", test_runner_cap_agrees },
 		{ "signal names", test_signal_names },
 		{ "internal error", test_internal_error },
+		{ "a time limit in ms", test_timeout_in_ms },
 		{ NULL, NULL },
 	};
 
