@@ -207,26 +207,35 @@ void http_fcgi_read(struct http_req *req, struct FCGX_Request *fr)
 	req->body.data[req->body.len] = '\0';
 }
 
-int http_fcgi_write(const struct http_resp *resp, struct FCGX_Request *fr)
+/*
+ * The status line, Content-Type, Content-Length (a stream has none: length < 0),
+ * the extra headers and the blank line. libfcgi's own printf knows no %zu:
+ * format here, write raw bytes.
+ */
+static int write_head(const struct http_resp *resp, long long length, struct FCGX_Request *fr)
 {
 	int status = resp->status ? resp->status : 500;
-	char head[256];
+	char head[256], len[48] = "";
 	int n;
 
-	/* libfcgi's own printf knows no %zu: format here, write raw bytes. */
-	n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s%s%sContent-Length: %zu\r\n",
+	if (length >= 0)
+		snprintf(len, sizeof(len), "Content-Length: %lld\r\n", length);
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s%s%s%s",
 		     status, http_reason(status),
 		     resp->content_type ? "Content-Type: " : "",
 		     resp->content_type ? resp->content_type : "",
-		     resp->content_type ? "\r\n" : "", resp->body.len);
-	if (n < 0 || (size_t)n >= sizeof(head))
-		return -1;
-	if (FCGX_PutStr(head, n, fr->out) < 0)
+		     resp->content_type ? "\r\n" : "", len);
+	if (n < 0 || (size_t)n >= sizeof(head) || FCGX_PutStr(head, n, fr->out) < 0)
 		return -1;
 	if (resp->headers.len &&
 	    FCGX_PutStr(resp->headers.data, (int)resp->headers.len, fr->out) < 0)
 		return -1;
-	if (FCGX_PutStr("\r\n", 2, fr->out) < 0)
+	return FCGX_PutStr("\r\n", 2, fr->out) < 0 ? -1 : 0;
+}
+
+int http_fcgi_write(const struct http_resp *resp, struct FCGX_Request *fr)
+{
+	if (write_head(resp, (long long)resp->body.len, fr) < 0)
 		return -1;
 	if (resp->body.len &&
 	    FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out) < 0)
@@ -236,19 +245,7 @@ int http_fcgi_write(const struct http_resp *resp, struct FCGX_Request *fr)
 
 int http_fcgi_write_head(const struct http_resp *resp, struct FCGX_Request *fr)
 {
-	char head[160];
-	int n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s%s%s",
-			 resp->status, http_reason(resp->status),
-			 resp->content_type ? "Content-Type: " : "",
-			 resp->content_type ? resp->content_type : "",
-			 resp->content_type ? "\r\n" : "");
-
-	if (n < 0 || (size_t)n >= sizeof(head) || FCGX_PutStr(head, n, fr->out) < 0)
-		return -1;
-	if (resp->headers.len &&
-	    FCGX_PutStr(resp->headers.data, (int)resp->headers.len, fr->out) < 0)
-		return -1;
-	if (FCGX_PutStr("\r\n", 2, fr->out) < 0 || FCGX_FFlush(fr->out) < 0)
+	if (write_head(resp, -1, fr) < 0 || FCGX_FFlush(fr->out) < 0)
 		return -1;
 	return 0;
 }
