@@ -76,6 +76,11 @@ BUILD = os.environ.get("CODERANK_BUILD_DIR") or os.path.join(ROOT, "build")
 PGBIN = "/usr/lib/postgresql/15/bin"
 FINAL = {"completed", "failed", "timeout", "memory_limit_exceeded",
          "output_limit_exceeded", "internal_error"}
+# API.md's result document: the fields that are null until the status is final, and all
+RESULT_FIELDS = ("stdout", "stderr", "compilation_error", "runtime_error", "execution_time_ms",
+                 "memory_used_kb", "exit_code", "exit_signal", "completed_at")
+RESULT_KEYS = {"submission_id", "status", "language", "submitted_at", "started_at"} | \
+    set(RESULT_FIELDS)
 IS_ROOT = os.geteuid() == 0
 
 

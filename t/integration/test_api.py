@@ -13,14 +13,11 @@ import uuid
 
 import pytest
 
-from conftest import FINAL
+from conftest import FINAL, RESULT_FIELDS, RESULT_KEYS as GET_KEYS
 
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 REQ_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 JSON_CT = {"Content-Type": "application/json"}
-RESULT_FIELDS = ("stdout", "stderr", "compilation_error", "runtime_error", "execution_time_ms",
-                 "memory_used_kb", "exit_code", "exit_signal", "completed_at")
-GET_KEYS = {"submission_id", "status", "language", "submitted_at", "started_at"} | set(RESULT_FIELDS)
 HELLO = "print('Hello, World!')\nprint(sum([1, 2, 3, 4, 5]))"
 
 

@@ -14,11 +14,7 @@ import time
 import psycopg2
 import pytest
 
-from conftest import FINAL
-
-RESULT_FIELDS = ("stdout", "stderr", "compilation_error", "runtime_error", "execution_time_ms",
-                 "memory_used_kb", "exit_code", "exit_signal", "completed_at")
-KEYS = {"submission_id", "status", "language", "submitted_at", "started_at"} | set(RESULT_FIELDS)
+from conftest import FINAL, RESULT_FIELDS, RESULT_KEYS as KEYS
 QUICK = "ct_quick"
 
 

@@ -402,14 +402,16 @@ class Corpus:
         return self.after[family]
 
 
+def selected_cases(request, param):
+    """The names of this module's cases of parameter param that the session runs."""
+    return {item.callspec.params[param].name for item in request.session.items
+            if getattr(item, "callspec", None) is not None
+            and param in item.callspec.params and item.module.__name__ == __name__}
+
+
 @pytest.fixture(scope="module")
 def corpus(stack, request):
-    selected = set()
-    for item in request.session.items:
-        cs = getattr(item, "callspec", None)
-        if cs is not None and "case" in cs.params and item.module.__name__ == __name__:
-            selected.add(cs.params["case"].name)
-    c = Corpus(stack, selected)
+    c = Corpus(stack, selected_cases(request, "case"))
     yield c
     # CODERANK_HOSTILE_SUMMARY=FILE: one line per case (status, seconds, first marker).
     path = os.environ.get("CODERANK_HOSTILE_SUMMARY")
@@ -546,12 +548,8 @@ def test_corpus_is_big_enough():
 
 @pytest.fixture(scope="module")
 def corpus_container(stack, request):
-    selected = set()
-    for item in request.session.items:
-        cs = getattr(item, "callspec", None)
-        if cs is not None and "ccase" in cs.params and item.module.__name__ == __name__:
-            selected.add(cs.params["ccase"].name)
-    c = Corpus(stack, selected, suffix=CONTAINER_SUFFIX, isolation="container")
+    c = Corpus(stack, selected_cases(request, "ccase"), suffix=CONTAINER_SUFFIX,
+               isolation="container")
     yield c
     stack.db("UPDATE language_configs SET is_active = false WHERE language_id LIKE %s",
              ("%" + CONTAINER_SUFFIX.replace("_", "\\_"),))
