@@ -120,7 +120,11 @@ def test_parallel_guesses_from_one_address_do_not_slip_past(stack, new_user):
         t.start()
     for t in threads:
         t.join(120)
-    assert sorted(statuses) == [401] * PAIR + [429] * PAIR, statuses
+    # A guess may also meet a responder whose password hashes are all taken: 503, its
+    # charge given back and no password checked (fcgi/hashgate.c). Still at most PAIR
+    # passwords are checked.
+    assert set(statuses) <= {401, 429, 503}, statuses
+    assert statuses.count(401) <= PAIR, statuses
 
 
 def test_many_addresses_slow_the_email_but_never_lock_the_owner_out(stack, new_user):
