@@ -2,16 +2,21 @@
  * base64url without padding (RFC 4648 section 5). The decoder is strict so
  * that one token has exactly one spelling: no '=', no '+' or '/', no
  * whitespace, and the unused low bits of the last character must be zero.
+ * The standard alphabet with padding (section 4) is only encoded: bytes bound
+ * for PostgreSQL's decode(..., 'base64') inside a JSON parameter.
  */
 #include "config.h"
 
 #include "common/base64url.h"
 #include "common/buf.h"
 
-static const char alphabet[] =
+static const char url_alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char std_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-void cr_base64url_encode(const void *data, size_t len, struct cr_buf *out)
+static void encode(const void *data, size_t len, struct cr_buf *out, const char *alphabet,
+		   bool pad)
 {
 	const unsigned char *p = data;
 	char q[4];
@@ -32,15 +37,27 @@ void cr_base64url_encode(const void *data, size_t len, struct cr_buf *out)
 
 		q[0] = alphabet[v >> 18 & 63];
 		q[1] = alphabet[v >> 12 & 63];
-		cr_buf_add(out, q, 2);
+		q[2] = q[3] = '=';
+		cr_buf_add(out, q, pad ? 4 : 2);
 	} else if (len - i == 2) {
 		unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
 
 		q[0] = alphabet[v >> 18 & 63];
 		q[1] = alphabet[v >> 12 & 63];
 		q[2] = alphabet[v >> 6 & 63];
-		cr_buf_add(out, q, 3);
+		q[3] = '=';
+		cr_buf_add(out, q, pad ? 4 : 3);
 	}
+}
+
+void cr_base64url_encode(const void *data, size_t len, struct cr_buf *out)
+{
+	encode(data, len, out, url_alphabet, false);
+}
+
+void cr_base64_encode(const void *data, size_t len, struct cr_buf *out)
+{
+	encode(data, len, out, std_alphabet, true);
 }
 
 static int value(char c)

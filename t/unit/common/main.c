@@ -5,7 +5,9 @@
 
 void base64url_suite(void);
 void buf_suite(void);
+void compare_suite(void);
 void conf_suite(void);
+void filename_suite(void);
 void jwt_suite(void);
 void password_suite(void);
 void timefmt_suite(void);
@@ -18,7 +20,9 @@ int main(void)
 		return 2;
 	buf_suite();
 	base64url_suite();
+	compare_suite();
 	conf_suite();
+	filename_suite();
 	jwt_suite();
 	password_suite();
 	timefmt_suite();

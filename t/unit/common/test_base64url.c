@@ -30,6 +30,25 @@ static const struct {
 	  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9" },
 };
 
+/* RFC 4648 section 10 with padding, and the two characters that differ from base64url. */
+static void test_standard(void)
+{
+	static const struct { const char *raw; size_t len; const char *enc; } std[] = {
+		{ "", 0, "" }, { "f", 1, "Zg==" }, { "fo", 2, "Zm8=" }, { "foo", 3, "Zm9v" },
+		{ "foob", 4, "Zm9vYg==" }, { "fooba", 5, "Zm9vYmE=" }, { "foobar", 6, "Zm9vYmFy" },
+		{ "\xfb\xff", 2, "+/8=" }, { "a\0b", 3, "YQBi" },
+	};
+
+	for (size_t i = 0; i < sizeof(std) / sizeof(std[0]); i++) {
+		struct cr_buf enc = CR_BUF_INIT;
+
+		cr_base64_encode(std[i].raw, std[i].len, &enc);
+		CU_ASSERT_EQUAL(enc.len, strlen(std[i].enc));
+		CU_ASSERT_EQUAL(memcmp(enc.len ? enc.data : "", std[i].enc, enc.len), 0);
+		cr_buf_release(&enc);
+	}
+}
+
 static void test_vectors(void)
 {
 	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
@@ -115,6 +134,7 @@ void base64url_suite(void)
 {
 	static const struct cr_test tests[] = {
 		{ "RFC 4648 vectors", test_vectors },
+		{ "standard alphabet, padded", test_standard },
 		{ "round trip, lengths 0..300", test_round_trip_all_lengths },
 		{ "strict rejects", test_rejects },
 		{ "embedded NUL", test_embedded_nul_rejected },
