@@ -62,6 +62,8 @@ static const struct key keys[] = {
 	SIZE(max_body_bytes, 1024, 1024LL * 1024 * 1024),
 	SIZE(max_source_bytes, 1, 1024LL * 1024 * 1024),
 	SIZE(max_input_bytes, 0, 1024LL * 1024 * 1024),
+	INT(max_test_cases, 1, 64),
+	INT(max_test_work_seconds, 1, 86400),
 	INT(login_max_failures, 0, 1000000),
 	INT(login_window_seconds, 1, 86400),
 	INT(login_pair_max_failures, 0, 1000000),
@@ -123,6 +125,8 @@ void cr_config_defaults(struct cr_config *cfg)
 	cfg->max_body_bytes = 2 * 1024 * 1024;
 	cfg->max_source_bytes = 65536;
 	cfg->max_input_bytes = 1024 * 1024;
+	cfg->max_test_cases = 64;
+	cfg->max_test_work_seconds = 300;
 	cfg->login_max_failures = 10;
 	cfg->login_window_seconds = 900;
 	cfg->login_pair_max_failures = 5;
@@ -482,6 +486,7 @@ static int check_output(const struct cr_config *cfg, const struct cr_limits *lim
 {
 	unsigned long long out = cfg->output_limit_bytes;
 	unsigned long long room = lim->frame_bytes - lim->frame_reserve_bytes;
+	unsigned long long streams = 2ULL * (unsigned)cfg->max_test_cases + 1;
 
 	if (out > lim->runner_output_bytes) {
 		snprintf(err, errlen, "output_limit_bytes (%llu) is above the runner's cap "
@@ -491,13 +496,17 @@ static int check_output(const struct cr_config *cfg, const struct cr_limits *lim
 			 lim->runner_output_bytes, lim->runner_output_bytes);
 		return -1;
 	}
-	/* stdout, stderr and the compiler's output share one result frame */
-	if (3 * out > room) {
-		snprintf(err, errlen, "output_limit_bytes (%llu): stdout, stderr and the "
-			 "compiler's output at that cap, plus %zu bytes for the rest, do not "
-			 "fit the result frame (CR_FRAME_MAX_BYTES, %zu bytes); set "
-			 "output_limit_bytes to at most %llu", out, lim->frame_reserve_bytes,
-			 lim->frame_bytes, room / 3);
+	/*
+	 * The compiler's output and each test case's stdout and stderr share one
+	 * result frame (a run without test cases is one case).
+	 */
+	if (streams * out > room) {
+		snprintf(err, errlen, "output_limit_bytes (%llu): the compiler's output and "
+			 "stdout and stderr of max_test_cases (%d) cases at that cap, plus %zu "
+			 "bytes for the rest, do not fit the result frame (CR_FRAME_MAX_BYTES, "
+			 "%zu bytes); set output_limit_bytes to at most %llu or lower "
+			 "max_test_cases", out, cfg->max_test_cases, lim->frame_reserve_bytes,
+			 lim->frame_bytes, room / streams);
 		return -1;
 	}
 	return 0;

@@ -69,6 +69,8 @@ struct cr_config {
 	size_t max_body_bytes;		/* default 2 MiB */
 	size_t max_source_bytes;	/* default 65536 */
 	size_t max_input_bytes;		/* default 1 MiB */
+	int max_test_cases;		/* test_cases of a submission, 1-64; default 64 */
+	int max_test_work_seconds;	/* cases x time limit of a submission; default 300 */
 	int login_max_failures;		/* failed logins per email per window, then slowed; 0: off; 10 */
 	int login_window_seconds;	/* the window of every login limit; default 900 */
 	int login_pair_max_failures;	/* per email from one address, then 429; 0: off; default 5 */

@@ -65,12 +65,12 @@ static int txn_command(struct api_call *c, const char *sql)
 static enum submit_end insert_items(struct api_call *c, struct batch *b,
 				    struct json_object *items)
 {
-	const struct cr_config *cfg = c->api->cfg;
-	struct vlimits lim = { cfg->max_body_bytes, cfg->max_source_bytes, cfg->max_input_bytes };
+	struct vlimits lim;
 	enum submit_end end = SUBMIT_DONE;
 	struct execute_req x;
 	struct verr e;
 
+	execute_vlimits(c->api->cfg, &lim);
 	if (txn_command(c, "SAVEPOINT batch"))
 		return SUBMIT_UNDO;
 	for (size_t i = 0; i < b->n && end == SUBMIT_DONE; i++) {
@@ -156,7 +156,7 @@ void execute_list(struct api_call *c)
 	struct json_object *o, *list;
 	struct verr e;
 	size_t n, len;
-	PGresult *r;
+	PGresult *r, *tests;
 
 	if (validate_ids(c->req->query, ids, &n, &e)) {
 		/* authentication (401) comes before validation (400) */
@@ -173,12 +173,17 @@ void execute_list(struct api_call *c)
 	r = execute_read(c, S_EXEC_LIST, array);
 	if (!r)
 		return;
+	if (execute_tests(c, r, &tests) < 0) {
+		PQclear(r);
+		return;
+	}
 	list = json_object_new_array();
 	for (int i = 0; i < PQntuples(r); i++)
 		json_object_array_add(list, PQgetisnull(r, i, EG_ID)
 				      ? not_found(PQgetvalue(r, i, EG_ASKED))
-				      : execute_result_json(r, i));
+				      : execute_result_json(r, i, tests));
 	PQclear(r);
+	PQclear(tests);
 	o = json_object_new_object();
 	json_object_object_add(o, "submissions", list);
 	api_json(c, 200, o);

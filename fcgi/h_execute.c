@@ -32,11 +32,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/base64url.h"
 #include "common/buf.h"
+#include "common/compare.h"
 #include "common/log.h"
 #include "common/timefmt.h"
 #include "common/utf8.h"
 #include "common/uuid.h"
+#include "common/xalloc.h"
 #include "fcgi/handlers.h"
 #include "fcgi/metrics.h"
 #include "fcgi/stmts.h"
@@ -202,7 +205,51 @@ static struct json_object *text_or_null(const PGresult *r, int row, int col)
 	return json_object_new_string_len(PQgetvalue(r, row, col), PQgetlength(r, row, col));
 }
 
-struct json_object *execute_result_json(const PGresult *r, int row)
+static struct json_object *bool_or_null(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : json_object_new_boolean(pgv_bool(r, row, col));
+}
+
+/* A test case's result: row of S_TESTS or S_TEST_GET. */
+static struct json_object *test_json(const PGresult *t, int row, struct cr_buf *raw,
+				     struct cr_buf *clean)
+{
+	struct json_object *o = json_object_new_object();
+	bool ran = !PQgetisnull(t, row, TC_STATUS);
+
+	json_object_object_add(o, "index", int_or_null(t, row, TC_INDEX));
+	json_object_object_add(o, "name", text_or_null(t, row, TC_NAME));
+	json_object_object_add(o, "status", text_or_null(t, row, TC_STATUS));
+	json_object_object_add(o, "verdict", text_or_null(t, row, TC_VERDICT));
+	json_object_object_add(o, "stdout", ran ? output(t, row, TC_STDOUT, raw, clean) : NULL);
+	json_object_object_add(o, "stderr", ran ? output(t, row, TC_STDERR, raw, clean) : NULL);
+	json_object_object_add(o, "stdout_bytes", ran ? json_object_new_int(
+		PQgetisnull(t, row, TC_STDOUT_BYTES) ? 0 : pgv_int(t, row, TC_STDOUT_BYTES)) : NULL);
+	json_object_object_add(o, "stderr_bytes", ran ? json_object_new_int(
+		PQgetisnull(t, row, TC_STDERR_BYTES) ? 0 : pgv_int(t, row, TC_STDERR_BYTES)) : NULL);
+	json_object_object_add(o, "stdout_truncated", bool_or_null(t, row, TC_STDOUT_TRUNCATED));
+	json_object_object_add(o, "stderr_truncated", bool_or_null(t, row, TC_STDERR_TRUNCATED));
+	json_object_object_add(o, "runtime_error", text_or_null(t, row, TC_RUNTIME));
+	json_object_object_add(o, "execution_time_ms", int_or_null(t, row, TC_TIME_MS));
+	json_object_object_add(o, "memory_used_kb", int_or_null(t, row, TC_MEMORY_KB));
+	json_object_object_add(o, "exit_code", int_or_null(t, row, TC_EXIT_CODE));
+	json_object_object_add(o, "exit_signal", int_or_null(t, row, TC_EXIT_SIGNAL));
+	return o;
+}
+
+/* The test_results of submission id: the rows of tests (S_TESTS) that are its. */
+static struct json_object *tests_json(const PGresult *tests, const char *id, struct cr_buf *raw,
+				      struct cr_buf *clean)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 0; tests && i < PQntuples(tests); i++)
+		if (strcmp(PQgetvalue(tests, i, TC_ID), id) == 0)
+			json_object_array_add(a, test_json(tests, i, raw, clean));
+	return a;
+}
+
+struct json_object *execute_result_json(const PGresult *r, int row, const PGresult *tests)
 {
 	struct json_object *o = json_object_new_object();
 	struct cr_buf raw, clean;
@@ -229,22 +276,66 @@ struct json_object *execute_result_json(const PGresult *r, int row)
 	json_object_object_add(o, "completed_at", done ? time_or_null(r, row, EG_COMPLETED) : NULL);
 	/*
 	 * The limits it ran under, when the request asked for its own (lower than
-	 * the language's); otherwise the document is API.md's, field for field.
+	 * the language's), and the verdicts of its test cases, when it had some;
+	 * otherwise the document is API.md's, field for field.
 	 */
 	if (pgv_bool(r, row, EG_OWN_LIMITS)) {
 		json_object_object_add(o, "time_limit_ms", int_or_null(r, row, EG_TIME_LIMIT_MS));
 		json_object_object_add(o, "memory_limit_mb",
 				       int_or_null(r, row, EG_MEMORY_LIMIT_MB));
 	}
+	if (!PQgetisnull(r, row, EG_TESTS_TOTAL)) {
+		json_object_object_add(o, "verdict", done ? text_or_null(r, row, EG_VERDICT) : NULL);
+		json_object_object_add(o, "tests_passed",
+				       done ? int_or_null(r, row, EG_TESTS_PASSED) : NULL);
+		json_object_object_add(o, "tests_total", int_or_null(r, row, EG_TESTS_TOTAL));
+		json_object_object_add(o, "test_results", done ? tests_json(tests,
+				       PQgetvalue(r, row, EG_ID), &raw, &clean) : NULL);
+	}
 	cr_buf_release(&raw);
 	cr_buf_release(&clean);
 	return o;
 }
 
-/* Answer 200 with the S_EXEC_GET row r (which has a submission). */
-void execute_send_result(struct api_call *c, const PGresult *r)
+int execute_tests(struct api_call *c, const PGresult *r, PGresult **tests)
 {
-	api_json(c, 200, execute_result_json(r, 0));
+	struct cr_buf ids;
+	const char *values[1];
+	int n = 0;
+
+	*tests = NULL;
+	cr_buf_init(&ids, 0);
+	cr_buf_addstr(&ids, "{");
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (PQgetisnull(r, i, EG_ID) || PQgetisnull(r, i, EG_TESTS_TOTAL) ||
+		    !execute_final(PQgetvalue(r, i, EG_STATUS)))
+			continue;
+		cr_buf_addf(&ids, "%s%s", n++ ? "," : "", PQgetvalue(r, i, EG_ID));
+	}
+	cr_buf_addstr(&ids, "}");
+	if (n == 0) {
+		cr_buf_release(&ids);
+		return 0;
+	}
+	values[0] = ids.data;
+	*tests = api_exec(c, S_TESTS, 1, values, NULL, NULL);
+	cr_buf_release(&ids);
+	return *tests ? 0 : -1;
+}
+
+/*
+ * Answer 200 with the S_EXEC_GET row r (which has a submission), and its test
+ * cases' results when it has some (-1: answered with the database's error).
+ */
+int execute_send_result(struct api_call *c, const PGresult *r)
+{
+	PGresult *tests;
+
+	if (execute_tests(c, r, &tests) < 0)
+		return -1;
+	api_json(c, 200, execute_result_json(r, 0, tests));
+	PQclear(tests);
+	return 0;
 }
 
 PGresult *execute_read(struct api_call *c, const char *stmt, const char *arg)
@@ -358,19 +449,29 @@ void execute_resume(struct api_call *c, enum hold_wake why)
 
 /* ---- the insert and the transaction ------------------------------------------ */
 
+void execute_vlimits(const struct cr_config *cfg, struct vlimits *lim)
+{
+	lim->max_body = cfg->max_body_bytes;
+	lim->max_source = cfg->max_source_bytes;
+	lim->max_input = cfg->max_input_bytes;
+	lim->max_tests = cfg->max_test_cases;
+}
+
 enum submit_end execute_refuse(struct api_call *c, const struct verr *e)
 {
 	api_error(c, e->status, e->code, "%s", e->message);
 	return SUBMIT_KEEP_CHARGE;
 }
 
-/* S_SUBMIT inserted nothing: an inactive language, or a limit above the language's cap. */
+/* S_SUBMIT inserted nothing: an inactive language, or a request over the language's caps. */
 static enum submit_end refused_insert(struct api_call *c, const struct execute_req *x,
 				      struct verr *e)
 {
 	const char *values[1] = { x->language.s };
 	PGresult *r = api_exec(c, S_LANG_CAPS, 1, values, NULL, NULL);
-	int time_cap, memory_cap;
+	int time_cap, memory_cap, cases = x->tests ? (int)json_object_array_length(x->tests) : 0;
+	long long work_ms;
+	char entry[128];
 
 	if (!r)
 		return SUBMIT_UNDO;
@@ -381,29 +482,121 @@ static enum submit_end refused_insert(struct api_call *c, const struct execute_r
 	}
 	time_cap = pgv_int(r, 0, 0);
 	memory_cap = pgv_int(r, 0, 1);
+	snprintf(entry, sizeof(entry), "%s", PQgetvalue(r, 0, 2));
 	PQclear(r);
+	work_ms = (long long)cases * (x->time_limit_ms ? x->time_limit_ms : time_cap);
 	if (x->time_limit_ms > time_cap)
 		validate_above_cap(e, "time_limit_ms", x->time_limit_ms, &x->language, time_cap);
-	else
+	else if (x->memory_limit_mb > memory_cap)
 		validate_above_cap(e, "memory_limit_mb", x->memory_limit_mb, &x->language,
 				   memory_cap);
+	else if (work_ms > c->api->cfg->max_test_work_seconds * 1000LL)
+		validate_too_much_work(e, cases, work_ms / cases,
+				       c->api->cfg->max_test_work_seconds);
+	else
+		validate_entry_clash(e, entry);
 	return SUBMIT_KEEP_CHARGE;
+}
+
+/* Bytes as standard base64, for PostgreSQL's decode(..., 'base64'). */
+static struct json_object *base64_json(const char *data, size_t len)
+{
+	struct cr_buf b = CR_BUF_INIT;
+	struct json_object *o;
+
+	cr_base64_encode(data, len, &b);
+	o = json_object_new_string_len(b.len ? b.data : "", (int)b.len);
+	cr_buf_release(&b);
+	return o;
+}
+
+static const char *member(struct json_object *item, const char *key, size_t *len)
+{
+	struct json_object *f;
+
+	if (!json_object_object_get_ex(item, key, &f) || f == NULL)
+		return NULL;
+	*len = (size_t)json_object_get_string_len(f);
+	return json_object_get_string(f);
+}
+
+/* S_SUBMIT's $7: the test cases as [{"n", "i", "x"}]; NULL when none. */
+static char *cases_param(const struct execute_req *x)
+{
+	struct json_object *a;
+	char *out;
+
+	if (!x->tests)
+		return NULL;
+	a = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(x->tests); i++) {
+		struct json_object *t = json_object_array_get_idx(x->tests, i);
+		struct json_object *o = json_object_new_object();
+		size_t len = 0;
+		const char *v;
+
+		if ((v = member(t, "name", &len)))
+			json_object_object_add(o, "n", json_object_new_string_len(v, (int)len));
+		len = 0;
+		v = member(t, "input", &len);
+		json_object_object_add(o, "i", base64_json(v ? v : "", len));
+		if ((v = member(t, "expected_output", &len)))
+			json_object_object_add(o, "x", base64_json(v, len));
+		json_object_array_add(a, o);
+	}
+	out = cr_xstrdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(a);
+	return out;
+}
+
+/* S_SUBMIT's $8: the files as [{"n", "c"}]; NULL when none. */
+static char *files_param(const struct execute_req *x)
+{
+	struct json_object *a;
+	char *out;
+
+	if (!x->files)
+		return NULL;
+	a = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(x->files); i++) {
+		struct json_object *f = json_object_array_get_idx(x->files, i);
+		struct json_object *o = json_object_new_object();
+		size_t len = 0;
+		const char *v = member(f, "name", &len);
+
+		json_object_object_add(o, "n", json_object_new_string_len(v, (int)len));
+		v = member(f, "content", &len);
+		json_object_object_add(o, "c", json_object_new_string_len(v, (int)len));
+		json_object_array_add(a, o);
+	}
+	out = cr_xstrdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(a);
+	return out;
 }
 
 enum submit_end execute_insert(struct api_call *c, const struct execute_req *x,
 			       struct submitted *s, struct verr *e)
 {
-	char time_ms[16], memory_mb[16];
-	const char *values[6] = { c->user_id, x->language.s, x->source.s, x->input.s,
-				  x->time_limit_ms ? time_ms : NULL,
-				  x->memory_limit_mb ? memory_mb : NULL };
-	const int lengths[6] = { 0, 0, 0, (int)x->input.len, 0, 0 };
-	const int formats[6] = { 0, 0, 0, 1, 0, 0 };	/* input is bytea: bound as binary */
+	char time_ms[16], memory_mb[16], epsilon[32], work_ms[24];
+	char *cases = cases_param(x), *files = files_param(x);
+	const char *values[12] = { c->user_id, x->language.s, x->source.s, x->input.s,
+				   x->time_limit_ms ? time_ms : NULL,
+				   x->memory_limit_mb ? memory_mb : NULL, cases, files,
+				   cr_compare_name(x->compare), epsilon,
+				   x->stop_on_first_failure ? "true" : "false", work_ms };
+	const int lengths[12] = { 0, 0, 0, (int)x->input.len };
+	const int formats[12] = { 0, 0, 0, 1 };	/* input is bytea: bound as binary */
 	PGresult *r;
 
 	snprintf(time_ms, sizeof(time_ms), "%d", x->time_limit_ms);
 	snprintf(memory_mb, sizeof(memory_mb), "%d", x->memory_limit_mb);
-	r = api_exec(c, S_SUBMIT, 6, values, lengths, formats);
+	snprintf(epsilon, sizeof(epsilon), "%.17g", x->epsilon);
+	snprintf(work_ms, sizeof(work_ms), "%lld", c->api->cfg->max_test_work_seconds * 1000LL);
+	r = api_exec(c, S_SUBMIT, 12, values, lengths, formats);
+	free(cases);
+	free(files);
 	if (!r)
 		return SUBMIT_UNDO;
 	if (PQntuples(r) != 1) {
@@ -464,12 +657,12 @@ struct single {
  */
 static enum submit_end submit(struct api_call *c, void *arg)
 {
-	const struct cr_config *cfg = c->api->cfg;
-	struct vlimits lim = { cfg->max_body_bytes, cfg->max_source_bytes, cfg->max_input_bytes };
+	struct vlimits lim;
 	struct single *one = arg;
 	struct verr e;
 	enum submit_end end;
 
+	execute_vlimits(c->api->cfg, &lim);
 	if (execute_charge(c, 1))
 		return SUBMIT_UNDO;
 	if (api_body_checks(c))
@@ -518,5 +711,44 @@ void execute_get(struct api_call *c)
 		hold(c, HOLD_GET, PQgetvalue(r, 0, EG_ID), pgv_int(r, 0, EG_HOLD_LIMIT));
 	else
 		execute_send_result(c, r);
+	PQclear(r);
+}
+
+/* GET /execute/{id}/tests/{n}: one test case's result, with its whole output. */
+void execute_test_get(struct api_call *c)
+{
+	const char *values[3] = { c->user_id, c->match.id, c->match.n };
+	size_t digits = strspn(c->match.n, "0123456789");
+	long n = atol(c->match.n);
+	struct cr_buf raw, clean;
+	PGresult *r;
+
+	if (!cr_uuid_valid(c->match.id) || digits == 0 || c->match.n[digits] != '\0' ||
+	    digits > 2 || n >= VALIDATE_TESTS_MAX) {
+		if (api_check_user(c))
+			return;
+		api_error(c, 400, "validation_failed", cr_uuid_valid(c->match.id)
+			  ? "test case index must be a number from 0 to 63"
+			  : "submission id must be a UUID");
+		return;
+	}
+	r = execute_fetch(c, c->match.id);
+	if (!r)
+		return;
+	PQclear(r);
+	r = api_exec(c, S_TEST_GET, 3, values, NULL, NULL);
+	if (!r)
+		return;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		api_error(c, 404, "not_found", "no result for test case %ld of this submission "
+			  "(it has fewer cases, no test cases, or is not finished)", n);
+		return;
+	}
+	cr_buf_init(&raw, 0);
+	cr_buf_init(&clean, 0);
+	api_json(c, 200, test_json(r, 0, &raw, &clean));
+	cr_buf_release(&raw);
+	cr_buf_release(&clean);
 	PQclear(r);
 }

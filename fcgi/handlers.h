@@ -19,6 +19,7 @@
 
 struct json_object;
 struct execute_req;
+struct vlimits;
 struct verr;
 
 /*
@@ -72,6 +73,7 @@ void submissions_list(struct api_call *c);
 void ops_health(struct api_call *c);
 void ops_metrics(struct api_call *c);
 void execute_events(struct api_call *c);
+void execute_test_get(struct api_call *c);
 
 /* A held POST or GET /execute (?wait=true) runs again. */
 void execute_resume(struct api_call *c, enum hold_wake why);
@@ -83,11 +85,20 @@ PGresult *execute_fetch(struct api_call *c, const char *id);
  * otherwise NULL, answered (401, 5xx).
  */
 PGresult *execute_read(struct api_call *c, const char *stmt, const char *arg);
-/* The result document (GET /execute/{id}) of row of an S_EXEC_GET/S_EXEC_LIST
- * result that has a submission; the caller owns it. */
-struct json_object *execute_result_json(const PGresult *r, int row);
-/* Answer 200 with the result document of an S_EXEC_GET row. */
-void execute_send_result(struct api_call *c, const PGresult *r);
+/*
+ * The result document (GET /execute/{id}) of row of an S_EXEC_GET/S_EXEC_LIST
+ * result that has a submission, with its test cases' results from tests
+ * (execute_tests(); NULL: none); the caller owns it.
+ */
+struct json_object *execute_result_json(const PGresult *r, int row, const PGresult *tests);
+/*
+ * The S_TESTS rows of the final submissions with test cases among r's rows
+ * (which are the caller's): 0 with *tests (NULL when none has cases; the caller
+ * PQclear()s), -1 answered (5xx).
+ */
+int execute_tests(struct api_call *c, const PGresult *r, PGresult **tests);
+/* Answer 200 with the result document of an S_EXEC_GET row: 0, or -1 answered (5xx). */
+int execute_send_result(struct api_call *c, const PGresult *r);
 /* Not queued or running. */
 bool execute_final(const char *status);
 
@@ -111,10 +122,13 @@ int execute_txn(struct api_call *c, execute_steps_fn steps, void *arg);
  * answered. A refused charge counts nothing. */
 int execute_charge(struct api_call *c, int n);
 
+/* The request limits of POST /execute and of a batch's items, from the configuration. */
+void execute_vlimits(const struct cr_config *cfg, struct vlimits *lim);
+
 /* An inserted submission. */
 struct submitted {
 	char id[CR_UUID_LEN + 1];
-	int limit_s;			/* compile + time limit */
+	int limit_s;			/* compile + time limit (of each test case) */
 };
 /*
  * Insert submission x (S_SUBMIT) inside the transaction: SUBMIT_DONE with s

@@ -24,6 +24,8 @@ const struct route router_table[] = {
 	{ "GET", "/api/v1/execute/{id}", execute_get, R_AUTH | R_SELF_USER, "/execute/{id}" },
 	{ "GET", "/api/v1/execute/{id}/events", execute_events, R_AUTH | R_SELF_USER,
 	  "/execute/{id}/events" },
+	{ "GET", "/api/v1/execute/{id}/tests/{n}", execute_test_get, R_AUTH | R_SELF_USER,
+	  "/execute/{id}/tests/{n}" },
 	{ "GET", "/api/v1/languages", languages_list, 0, "/languages" },
 	{ "GET", "/api/v1/submissions", submissions_list, R_AUTH, "/submissions" },
 	{ "GET", "/api/v1/health", ops_health, 0, "/health" },
@@ -40,26 +42,45 @@ size_t router_count(const struct route *table)
 	return n;
 }
 
-/* Match path against pattern; on success copy the {id} segment into id. */
-static bool path_match(const char *pattern, const char *path, char *id, size_t idlen)
+/*
+ * Copy the segment at *s (up to '/') into out: false when it is empty; one
+ * of outlen bytes or more becomes "?", a marker that never validates.
+ */
+static bool capture(const char **s, char *out, size_t outlen)
+{
+	size_t n = strcspn(*s, "/");
+
+	if (n == 0)
+		return false;
+	if (n >= outlen) {
+		snprintf(out, outlen, "%s", "?");
+	} else {
+		memcpy(out, *s, n);
+		out[n] = '\0';
+	}
+	*s += n;
+	return true;
+}
+
+/* Match path against pattern; on success the {id} and {n} segments are in id and n. */
+static bool path_match(const char *pattern, const char *path, char *id, size_t idlen,
+		       char *n, size_t nlen)
 {
 	const char *p = pattern, *s = path;
 
 	id[0] = '\0';
+	n[0] = '\0';
 	while (*p) {
 		if (strncmp(p, "{id}", 4) == 0) {
-			size_t n = strcspn(s, "/");
-			if (n == 0)
+			if (!capture(&s, id, idlen))
 				return false;
-			if (n >= idlen) {
-				/* too long to be an id: a marker that never validates */
-				snprintf(id, idlen, "%s", "?");
-			} else {
-				memcpy(id, s, n);
-				id[n] = '\0';
-			}
-			s += n;
 			p += 4;
+			continue;
+		}
+		if (strncmp(p, "{n}", 3) == 0) {
+			if (!capture(&s, n, nlen))
+				return false;
+			p += 3;
 			continue;
 		}
 		if (*p != *s)
@@ -84,21 +105,23 @@ enum router_result router_match(const struct route *table, const char *method,
 				const char *path, struct route_match *m)
 {
 	bool path_known = false, literal = literal_known(table, path);
-	char id[ROUTER_ID_MAX];
+	char id[ROUTER_ID_MAX], n[ROUTER_N_MAX];
 
 	m->route = NULL;
 	m->index = -1;
 	m->id[0] = '\0';
+	m->n[0] = '\0';
 	m->allow[0] = '\0';
 	for (int i = 0; table[i].method; i++) {
 		if (literal && strchr(table[i].pattern, '{'))
 			continue;
-		if (!path_match(table[i].pattern, path, id, sizeof(id)))
+		if (!path_match(table[i].pattern, path, id, sizeof(id), n, sizeof(n)))
 			continue;
 		if (strcmp(table[i].method, method) == 0) {
 			m->route = &table[i];
 			m->index = i;
 			memcpy(m->id, id, sizeof(id));
+			memcpy(m->n, n, sizeof(n));
 			m->allow[0] = '\0';	/* only a 405 has one */
 			return ROUTE_OK;
 		}

@@ -1,8 +1,8 @@
 /*
  * The route table: a const array of { method, pattern, handler, flags }.
- * Patterns are literal segments plus at most one "{id}" segment that captures
- * one non-empty path segment; a segment of ROUTER_ID_MAX bytes or more is
- * captured as "?", which no handler accepts as an id (so it is a 400 of the
+ * Patterns are literal segments plus at most one "{id}" and one "{n}" segment,
+ * each capturing one non-empty path segment; a segment of ROUTER_ID_MAX (or
+ * ROUTER_N_MAX) bytes or more is captured as "?", which no handler accepts as an id (so it is a 400 of the
  * route, not a 404). An unknown path is ROUTE_NOT_FOUND; a known path with
  * another method is ROUTE_BAD_METHOD with the path's methods listed in allow
  * ("GET, POST"), route NULL and index the path's first route (for metrics).
@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #define ROUTER_ID_MAX 64
+#define ROUTER_N_MAX 16
 #define ROUTER_MAX_ROUTES 32
 
 struct api_call;
@@ -39,6 +40,7 @@ struct route_match {
 	const struct route *route;
 	int index;			/* in the table; -1 when the path is unknown */
 	char id[ROUTER_ID_MAX];		/* the {id} segment, "" when none */
+	char n[ROUTER_N_MAX];		/* the {n} segment, "" when none */
 	char allow[64];			/* for ROUTE_BAD_METHOD */
 };
 

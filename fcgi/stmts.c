@@ -16,9 +16,13 @@
 #define LOGIN_KEYS "('address', " ADDR_KEY "), ('email', " EMAIL_KEY "), ('pair', " PAIR_KEY ")"
 #define LOGIN_WINDOW "now() + make_interval(secs => $3::int)"
 #define EPOCH(x) "floor(extract(epoch FROM " x "))::bigint"
-/* A submission's or a language's compile (when it compiles) + time limit: what ?wait holds for. */
-#define HOLD_LIMIT(t) "(" t "timeout_seconds + CASE WHEN NULLIF(" t "compile_command, '') IS NULL" \
-	" THEN 0 ELSE " t "compile_timeout_seconds END)"
+/*
+ * A submission's or a language's compile (when it compiles) + time limit (of
+ * each of its cases): what ?wait holds for.
+ */
+#define HOLD_LIMIT(t, cases) "(" t "timeout_seconds * " cases \
+	" + CASE WHEN NULLIF(" t "compile_command, '') IS NULL THEN 0 ELSE " t "compile_timeout_seconds END)"
+#define SUBMISSION_HOLD_LIMIT(t) HOLD_LIMIT(t, "COALESCE(" t "tests_total, 1)")
 
 /* The columns of S_EXEC_GET and S_EXEC_LIST (enum exec_col): the user, the
  * X-RateLimit numbers ($2 the window start), the submission s and its result e. */
@@ -26,11 +30,12 @@
 	"SELECT u.is_active, t.requests_per_minute, COALESCE(r.request_count, 0)," \
 	" s.submission_id, s.status, s.language," \
 	" " EPOCH("s.submitted_at") ", " EPOCH("s.execution_started_at") "," \
-	" " EPOCH("s.execution_completed_at") ", " HOLD_LIMIT("s.") "," \
+	" " EPOCH("s.execution_completed_at") ", " SUBMISSION_HOLD_LIMIT("s.") "," \
 	" e.stdout, e.stderr, e.compilation_error, e.runtime_error," \
 	" e.execution_time_ms, e.memory_used_kb, e.exit_code, e.exit_signal," \
 	" COALESCE(s.time_limit_ms, s.timeout_seconds * 1000), s.max_memory_mb," \
-	" s.time_limit_ms IS NOT NULL OR s.memory_limit_mb IS NOT NULL"
+	" s.time_limit_ms IS NOT NULL OR s.memory_limit_mb IS NOT NULL," \
+	" s.tests_total, e.tests_passed, e.verdict"
 #define EXEC_USER_JOINS \
 	" LEFT JOIN rate_limit_tiers t ON t.tier = u.rate_limit_tier" \
 	" LEFT JOIN rate_limit_tracking r ON r.user_id = u.user_id AND r.window_start = " WINDOW
@@ -78,34 +83,85 @@ const struct cr_db_stmt api_stmts[] = {
 	{ S_CHARGE_PRUNE,
 	  "DELETE FROM rate_limit_tracking WHERE user_id = $1::uuid AND window_start < " WINDOW, 2 },
 
-	/* The limits snapshot is copied from the language row in the same statement,
-	 * and the worker is woken in the same transaction. */
+	/*
+	 * The limits snapshot is copied from the language row in the same
+	 * statement, the test cases ($7) and files ($8) go to their tables, and
+	 * the worker is woken, all in the same transaction. Cases and files come
+	 * as JSON arrays of {"n": name, "i": input, "x": expected} (input and
+	 * expected in base64: they are bytes, and may hold NULs) and {"n": name,
+	 * "c": content}. Nothing is inserted when the language is not active or
+	 * the request is over one of its caps: a limit, the cases' total run time
+	 * ($12 ms), a file in the entry file's place.
+	 */
 	{ S_SUBMIT,
 	  "WITH ins AS ("
 	  " INSERT INTO code_submissions (user_id, language, source_code, input_data,"
 	  "  docker_image, source_file, compile_command, execute_command, timeout_seconds,"
 	  "  compile_timeout_seconds, max_memory_mb, max_processes, time_limit_ms,"
-	  "  memory_limit_mb)"
+	  "  memory_limit_mb, tests_total, compare_mode, compare_epsilon, stop_on_first_failure,"
+	  "  files_total)"
 	  " SELECT $1::uuid, l.language_id, $3::text, $4::bytea, l.docker_image, l.source_file,"
 	  "  l.compile_command, l.execute_command, l.timeout_seconds,"
 	  "  l.compile_timeout_seconds, COALESCE($6::int, l.max_memory_mb), l.max_processes,"
-	  "  $5::int, $6::int"
+	  "  $5::int, $6::int, json_array_length($7::json), $9::text, $10::float8, $11::boolean,"
+	  "  COALESCE(json_array_length($8::json), 0)"
 	  " FROM language_configs l WHERE l.language_id = $2::text AND l.is_active"
 	  "  AND ($5::int IS NULL OR $5::int <= l.timeout_seconds * 1000)"
 	  "  AND ($6::int IS NULL OR $6::int <= l.max_memory_mb)"
-	  " RETURNING submission_id, " HOLD_LIMIT("") " AS hold_limit)"
+	  "  AND ($7::json IS NULL OR json_array_length($7::json)::bigint"
+	  "       * COALESCE($5::int, l.timeout_seconds * 1000) <= $12::bigint)"
+	  "  AND NOT EXISTS (SELECT 1 FROM json_array_elements($8::json) f"
+	  "                  WHERE f->>'n' = l.source_file OR starts_with(f->>'n', l.source_file || '/'))"
+	  " RETURNING submission_id, " SUBMISSION_HOLD_LIMIT("") " AS hold_limit),"
+	  " cases AS ("
+	  " INSERT INTO submission_test_cases (submission_id, case_index, name, input_data,"
+	  "  expected_output)"
+	  " SELECT ins.submission_id, c.n - 1, c.t->>'n', decode(c.t->>'i', 'base64'),"
+	  "  decode(c.t->>'x', 'base64')"
+	  " FROM ins, json_array_elements($7::json) WITH ORDINALITY AS c (t, n)),"
+	  " files AS ("
+	  " INSERT INTO submission_files (submission_id, file_index, name, content)"
+	  " SELECT ins.submission_id, f.n - 1, f.t->>'n', f.t->>'c'"
+	  " FROM ins, json_array_elements($8::json) WITH ORDINALITY AS f (t, n))"
 	  " SELECT submission_id, hold_limit,"
-	  "  pg_notify('cr_submission_queued', submission_id::text) FROM ins", 6 },
+	  "  pg_notify('cr_submission_queued', submission_id::text) FROM ins", 12 },
 
-	/* Why S_SUBMIT inserted nothing: no active row, or a limit above its caps. */
+	/* Why S_SUBMIT inserted nothing: no active row, or a request over its caps. */
 	{ S_LANG_CAPS,
-	  "SELECT timeout_seconds * 1000, max_memory_mb FROM language_configs"
+	  "SELECT timeout_seconds * 1000, max_memory_mb, source_file FROM language_configs"
 	  " WHERE language_id = $1::text AND is_active", 1 },
+
+	/*
+	 * The cases of submissions with test cases, as listed in their results:
+	 * outputs cut to TESTS_LISTED_BYTES (their full size beside them).
+	 */
+	{ S_TESTS,
+	  "SELECT t.submission_id::text, t.case_index, c.name, t.status, t.verdict,"
+	  " substring(t.stdout FROM 1 FOR " TESTS_LISTED_BYTES "), octet_length(t.stdout),"
+	  " substring(t.stderr FROM 1 FOR " TESTS_LISTED_BYTES "), octet_length(t.stderr),"
+	  " t.stdout_truncated, t.stderr_truncated, t.runtime_error, t.execution_time_ms,"
+	  " t.memory_used_kb, t.exit_code, t.exit_signal"
+	  " FROM test_results t LEFT JOIN submission_test_cases c"
+	  "  ON c.submission_id = t.submission_id AND c.case_index = t.case_index"
+	  " WHERE t.submission_id = ANY ($1::uuid[])"
+	  " ORDER BY t.submission_id, t.case_index", 1 },
+
+	/* One case in full ($1 user, $2 submission, $3 index): the same columns. */
+	{ S_TEST_GET,
+	  "SELECT t.submission_id::text, t.case_index, c.name, t.status, t.verdict,"
+	  " t.stdout, octet_length(t.stdout), t.stderr, octet_length(t.stderr),"
+	  " t.stdout_truncated, t.stderr_truncated, t.runtime_error, t.execution_time_ms,"
+	  " t.memory_used_kb, t.exit_code, t.exit_signal"
+	  " FROM code_submissions s JOIN test_results t ON t.submission_id = s.submission_id"
+	  " LEFT JOIN submission_test_cases c"
+	  "  ON c.submission_id = t.submission_id AND c.case_index = t.case_index"
+	  " WHERE s.submission_id = $2::uuid AND s.user_id = $1::uuid AND t.case_index = $3::int",
+	  3 },
 
 	{ S_STATUS, "SELECT status FROM code_submissions WHERE submission_id = $1::uuid", 1 },
 
 	{ S_LONGEST_LIMIT,
-	  "SELECT coalesce(max(" HOLD_LIMIT("") "), 0) FROM language_configs WHERE is_active", 0 },
+	  "SELECT coalesce(max(" HOLD_LIMIT("", "1") "), 0) FROM language_configs WHERE is_active", 0 },
 
 	{ S_LANGUAGES,
 	  "SELECT language_id, display_name, timeout_seconds, max_memory_mb"

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <strings.h>
 
 #include "common/buf.h"
+#include "common/filename.h"
 #include "common/utf8.h"
 #include "common/uuid.h"
 #include "fcgi/http.h"
@@ -425,6 +427,192 @@ static bool language_id_ok(const struct v_str *v)
 	return true;
 }
 
+/* ---- test cases, comparison and files (issue 12) ------------------------------ */
+
+/*
+ * The array at key: 1 when absent or null, 0 with *a when it is an array of
+ * min to max objects, else -1.
+ */
+static int get_objects(struct json_object *o, const char *key, size_t min, size_t max,
+		       struct json_object **a, struct verr *e)
+{
+	size_t n;
+
+	*a = NULL;
+	if (!json_object_object_get_ex(o, key, a) || *a == NULL)
+		return 1;
+	if (!json_object_is_type(*a, json_type_array))
+		return named(e, key, fail(e, 400, "validation_failed",
+					  "field '%s' must be an array", key));
+	n = json_object_array_length(*a);
+	if (n < min || n > max)
+		return named(e, key, fail(e, 400, "validation_failed",
+					  "%s must have %zu to %zu items, not %zu", key, min, max, n));
+	for (size_t i = 0; i < n; i++)
+		if (!json_object_is_type(json_object_array_get_idx(*a, i), json_type_object))
+			return named(e, key, fail(e, 400, "validation_failed",
+						  "%s[%zu] must be an object", key, i));
+	return 0;
+}
+
+/* Member key of item i of the array named array, as get_str() (null is absent). */
+static int item_str(struct json_object *item, const char *array, size_t i, const char *key,
+		    struct v_str *v, struct verr *e)
+{
+	struct json_object *f;
+
+	v->s = NULL;
+	v->len = 0;
+	if (!json_object_object_get_ex(item, key, &f) || f == NULL)
+		return 1;
+	if (!json_object_is_type(f, json_type_string))
+		return named(e, array, fail(e, 400, "validation_failed",
+					    "%s[%zu].%s must be a string", array, i, key));
+	v->s = json_object_get_string(f);
+	v->len = (size_t)json_object_get_string_len(f);
+	if (!cr_utf8_valid(v->s, v->len))
+		return named(e, array, fail(e, 400, "validation_failed",
+					    "%s[%zu].%s is not valid UTF-8", array, i, key));
+	return 0;
+}
+
+static bool has_control(const struct v_str *v)
+{
+	for (size_t i = 0; i < v->len; i++)
+		if ((unsigned char)v->s[i] < 0x20 || v->s[i] == 0x7f)
+			return true;
+	return false;
+}
+
+static int validate_tests(struct json_object *o, const struct vlimits *lim, bool has_input,
+			  struct execute_req *r, struct verr *e)
+{
+	size_t max = lim->max_tests > 0 && lim->max_tests < VALIDATE_TESTS_MAX
+			     ? (size_t)lim->max_tests : VALIDATE_TESTS_MAX;
+	size_t total = 0;
+	int rc = get_objects(o, "test_cases", 1, max, &r->tests, e);
+
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (has_input)
+		return named(e, "input", fail(e, 400, "validation_failed",
+			    "input and test_cases cannot both be given: each test case "
+			    "carries its own input"));
+	for (size_t i = 0; i < json_object_array_length(r->tests); i++) {
+		struct json_object *t = json_object_array_get_idx(r->tests, i);
+		struct v_str name, in, want;
+
+		if (item_str(t, "test_cases", i, "name", &name, e) < 0 ||
+		    item_str(t, "test_cases", i, "input", &in, e) < 0 ||
+		    item_str(t, "test_cases", i, "expected_output", &want, e) < 0)
+			return -1;
+		if (name.s && (name.len > VALIDATE_TEST_NAME_MAX || has_control(&name)))
+			return named(e, "test_cases", fail(e, 400, "validation_failed",
+				    "test_cases[%zu].name must be at most %d bytes without "
+				    "control characters", i, VALIDATE_TEST_NAME_MAX));
+		total += in.len + want.len;
+	}
+	if (total > lim->max_input)
+		return named(e, "test_cases", fail(e, 413, "payload_too_large",
+			    "test_cases: their inputs and expected outputs total %zu bytes, "
+			    "more than %zu", total, lim->max_input));
+	return 0;
+}
+
+/* compare, epsilon, stop_on_first_failure: about test cases only. */
+static int validate_judging(struct json_object *o, struct execute_req *r, struct verr *e)
+{
+	static const char *const keys[] = { "compare", "epsilon", "stop_on_first_failure" };
+	struct json_object *f;
+	struct v_str mode;
+	int rc = get_str(o, "compare", &mode, true, e);
+
+	r->compare = CR_COMPARE_DEFAULT;
+	r->epsilon = CR_COMPARE_EPSILON_DEFAULT;
+	r->stop_on_first_failure = false;
+	if (rc < 0)
+		return -1;
+	if (!r->tests)
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (json_object_object_get_ex(o, keys[i], &f) && f)
+				return named(e, keys[i], fail(e, 400, "validation_failed",
+					    "field '%s' needs test_cases", keys[i]));
+	if (rc == 0 && cr_compare_parse(mode.s, mode.len, &r->compare) < 0)
+		return named(e, "compare", fail(e, 400, "validation_failed",
+			    "compare must be one of exact, lines, tokens, float"));
+	if (json_object_object_get_ex(o, "epsilon", &f) && f) {
+		if (r->compare != CR_COMPARE_FLOAT)
+			return named(e, "epsilon", fail(e, 400, "validation_failed",
+				    "epsilon applies to compare 'float' only"));
+		r->epsilon = json_object_get_double(f);
+		if ((!json_object_is_type(f, json_type_double) &&
+		     !json_object_is_type(f, json_type_int)) ||
+		    !isfinite(r->epsilon) || r->epsilon < 0)
+			return named(e, "epsilon", fail(e, 400, "validation_failed",
+				    "epsilon must be a number, 0 or more"));
+	}
+	if (json_object_object_get_ex(o, "stop_on_first_failure", &f) && f) {
+		if (!json_object_is_type(f, json_type_boolean))
+			return named(e, "stop_on_first_failure",
+				     fail(e, 400, "validation_failed",
+					  "stop_on_first_failure must be true or false"));
+		r->stop_on_first_failure = json_object_get_boolean(f);
+	}
+	return 0;
+}
+
+/* Would files a and b be the same path, or one a directory of the other? */
+static bool names_clash(const struct v_str *a, const struct v_str *b)
+{
+	const struct v_str *s = a->len <= b->len ? a : b, *l = s == a ? b : a;
+
+	return memcmp(s->s, l->s, s->len) == 0 && (l->len == s->len || l->s[s->len] == '/');
+}
+
+static int validate_files(struct json_object *o, const struct vlimits *lim,
+			  struct execute_req *r, struct verr *e)
+{
+	struct v_str names[VALIDATE_FILES_MAX];
+	size_t total = r->source.len, n;
+	int rc = get_objects(o, "files", 0, VALIDATE_FILES_MAX, &r->files, e);
+
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	n = json_object_array_length(r->files);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *f = json_object_array_get_idx(r->files, i);
+		struct v_str content;
+		char why[96];
+
+		if (item_str(f, "files", i, "name", &names[i], e) < 0 ||
+		    item_str(f, "files", i, "content", &content, e) < 0)
+			return -1;
+		if (!names[i].s || !content.s)
+			return named(e, "files", fail(e, 400, "validation_failed",
+				    "files[%zu] needs a name and a content", i));
+		if (!cr_file_name_check(names[i].s, names[i].len, why, sizeof(why)))
+			return named(e, "files", fail(e, 400, "validation_failed",
+				    "files[%zu].name '%.*s' %s", i, (int)(names[i].len > 60 ? 60 :
+				    names[i].len), names[i].s, why));
+		if (memchr(content.s, '\0', content.len))
+			return named(e, "files", fail(e, 400, "validation_failed",
+				    "files[%zu].content must not contain NUL bytes", i));
+		for (size_t j = 0; j < i; j++)
+			if (names_clash(&names[j], &names[i]))
+				return named(e, "files", fail(e, 400, "validation_failed",
+					    "files[%zu].name '%.*s' collides with files[%zu]", i,
+					    (int)names[i].len, names[i].s, j));
+		total += content.len;
+	}
+	if (total > lim->max_source)
+		return named(e, "files", fail(e, 413, "payload_too_large",
+			    "source_code and files total %zu bytes, more than %zu", total,
+			    lim->max_source));
+	if (n == 0)
+		r->files = NULL;
+	return 0;
+}
+
 int validate_execute(struct json_object *o, const struct vlimits *lim,
 		     struct execute_req *r, struct verr *e)
 {
@@ -473,6 +661,9 @@ int validate_execute(struct json_object *o, const struct vlimits *lim,
 	    get_int(o, "memory_limit_mb", VALIDATE_MEMORY_LIMIT_MB_MIN, 65536,
 		    &r->memory_limit_mb, e) < 0)
 		return -1;
+	if (validate_tests(o, lim, in_rc == 0, r, e) < 0 || validate_judging(o, r, e) < 0 ||
+	    validate_files(o, lim, r, e) < 0)
+		return -1;
 	return 0;
 }
 
@@ -489,6 +680,21 @@ int validate_above_cap(struct verr *e, const char *field, int asked,
 	return named(e, field, fail(e, 400, "validation_failed",
 				    "%s (%d) is above language '%.*s''s cap of %d", field, asked,
 				    (int)language->len, language->s, cap));
+}
+
+int validate_too_much_work(struct verr *e, int cases, long long case_ms, int max_seconds)
+{
+	return named(e, "test_cases", fail(e, 400, "validation_failed",
+		    "test_cases: %d cases x %lld ms is more run time than max_test_work_seconds "
+		    "(%d s) allows; send fewer cases or a lower time_limit_ms", cases, case_ms,
+		    max_seconds));
+}
+
+int validate_entry_clash(struct verr *e, const char *entry)
+{
+	return named(e, "files", fail(e, 400, "validation_failed",
+		    "files: a file is named like the entry file '%s' (or under it); "
+		    "source_code is that file", entry));
 }
 
 int validate_batch(struct json_object *o, struct json_object **items, size_t *n,

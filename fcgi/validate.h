@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/compare.h"
 #include "common/uuid.h"
 
 /* Items of a batch (POST /execute/batch), ids of GET /execute?ids=. */
@@ -32,16 +33,34 @@ struct verr {
 
 struct vlimits {
 	size_t max_body;	/* bytes of a whole body */
-	size_t max_source;	/* bytes of source_code */
-	size_t max_input;	/* bytes of input */
+	size_t max_source;	/* bytes of source_code and files together */
+	size_t max_input;	/* bytes of input, or of every test case's input and expected output */
+	int max_tests;		/* items of test_cases, at most VALIDATE_TESTS_MAX */
 };
 
 struct v_str { const char *s; size_t len; };
 
 struct register_req { struct v_str username, email, password; };
 struct login_req { struct v_str email, password; };
-/* time_limit_ms, memory_limit_mb: 0 when absent (the language's); at most its caps (SQL). */
-struct execute_req { struct v_str language, source, input; int time_limit_ms, memory_limit_mb; };
+/*
+ * time_limit_ms, memory_limit_mb: 0 when absent (the language's); at most its
+ * caps (SQL). tests and files borrow the arrays of the body, NULL when absent;
+ * their items are checked here, except what needs the language's row (a file
+ * named like the entry file, the cases' total run time): the insert's.
+ */
+struct execute_req {
+	struct v_str language, source, input;
+	int time_limit_ms, memory_limit_mb;
+	struct json_object *tests;	/* test_cases: [{name?, input?, expected_output?}] */
+	struct json_object *files;	/* files: [{name, content}] */
+	enum cr_compare compare;	/* CR_COMPARE_DEFAULT when absent */
+	double epsilon;			/* CR_COMPARE_EPSILON_DEFAULT when absent */
+	bool stop_on_first_failure;
+};
+
+#define VALIDATE_TESTS_MAX 64
+#define VALIDATE_FILES_MAX 32
+#define VALIDATE_TEST_NAME_MAX 100	/* bytes of a test case's name */
 
 #define VALIDATE_TIME_LIMIT_MS_MIN 1
 #define VALIDATE_MEMORY_LIMIT_MB_MIN 32	/* the runner itself needs some */
@@ -74,6 +93,10 @@ int validate_unsupported(const struct v_str *language, struct verr *e);
 /* The 400 of a per-request limit above the language's cap. -1 always. */
 int validate_above_cap(struct verr *e, const char *field, int asked,
 		       const struct v_str *language, int cap);
+/* The 400 of test cases whose total run time is over max_test_work_seconds. -1 always. */
+int validate_too_much_work(struct verr *e, int cases, long long case_ms, int max_seconds);
+/* The 400 of a file in the place of the language's entry file. -1 always. */
+int validate_entry_clash(struct verr *e, const char *entry);
 /* ?wait= of a batch: absent, false or 0; true is 400 (a batch is never held). */
 int validate_batch_wait(const char *query, struct verr *e);
 /*

@@ -10,8 +10,11 @@
  *
  * Job document (v = 1):
  *   v              int32   1
- *   files          array of { name: utf8 (a plain file name, no '/'), data: binary }
- *   stdin          binary
+ *   files          array of at most CR_FRAME_MAX_FILES { name: utf8, data: binary };
+ *                          a name is a relative path that cr_file_name_check()
+ *                          (common/filename.h) accepts, e.g. "pkg/util.py"; no
+ *                          two alike, and no name under another file ("a", "a/b")
+ *   stdin          binary  the run step's input (unused when cases is non-empty)
  *   compile        utf8    command run in /work, absent if none: a plain
  *                          "prog arg..." is exec'd by the runner itself, one
  *                          with shell syntax runs under /bin/sh -c
@@ -27,6 +30,20 @@
  *                          this one the runner kills what is left, wipes every
  *                          writable place, checks, and reads the next job frame
  *                          (absent: false, the runner exits after its result)
+ *   cases          array of at most CR_FRAME_MAX_CASES test cases
+ *                          { stdin: binary, expected: binary (absent: no
+ *                          comparison) }: compile once, run once per case, each
+ *                          in a clean sandbox (runner.h); absent or empty: one run
+ *                          of stdin, as without this field
+ *   compare        utf8    how stdout is compared with expected: a name of
+ *                          cr_compare_parse() (common/compare.h); absent:
+ *                          CR_COMPARE_DEFAULT
+ *   epsilon        double  for compare "float": finite, >= 0; absent:
+ *                          CR_COMPARE_EPSILON_DEFAULT
+ *   stop_on_failure bool   no case runs after one that failed (absent: false)
+ *   The encoder writes cases, compare, epsilon and stop_on_failure only when
+ *   there is at least one case, so a job without cases is the same bytes as
+ *   before they existed.
  *
  * Result document (v = 1):
  *   v              int32   1
@@ -55,12 +72,30 @@
  *                          false: it exits after this frame (the worker retires it)
  *   dirty          utf8    why not clean (absent when clean or keep was not set)
  *   cleanup_ms     int64   time spent killing, wiping and checking after the job
+ *   cases          array, present only when the job had cases: one document per
+ *                          case that ran, in order (fewer than the job's when
+ *                          stop_on_failure stopped early, none after a failed
+ *                          compile):
+ *                            exit_code int32, signal int32, timeout bool, oom bool,
+ *                            output_killed bool, stdout binary, stderr binary,
+ *                            stdout_truncated bool, stderr_truncated bool,
+ *                            time_ms int64, memory_kb int64 (each as the run
+ *                            step's field above, for that case), matched bool
+ *                            (present only when the case had expected: stdout
+ *                            matched it; never when stdout was truncated or the
+ *                            case was killed for flooding)
+ *                          With cases, the run fields above (exit_code ...
+ *                          output_killed) keep the values of a job whose run
+ *                          step did not start (exit_code -1, the rest zero or
+ *                          empty), except ran: true when at least one case ran.
  *
  * Both directions: readers ignore unknown keys, so a field can be added
  * without a version bump; v changes only when a meaning changes.
  *
  * The structs below hold decoded frames. Decoders copy every byte field into
- * malloc'd memory owned by the struct; *_free releases it.
+ * malloc'd memory owned by the struct, cases arrays included; *_free releases
+ * it. Encoders only read the structs: a caller may point them at its own
+ * memory.
  */
 #ifndef CR_FRAME_H
 #define CR_FRAME_H
@@ -69,8 +104,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/compare.h"
+
 #define CR_FRAME_VERSION 1
-#define CR_FRAME_MAX_FILES 8
+#define CR_FRAME_MAX_FILES 40	/* the entry file, up to 32 more, and room */
+#define CR_FRAME_MAX_CASES 64
 #define CR_FRAME_MAX_BYTES (16 * 1024 * 1024)	/* readers refuse larger frames */
 
 struct cr_bytes {
@@ -81,6 +119,12 @@ struct cr_bytes {
 struct cr_job_file {
 	char *name;
 	struct cr_bytes data;
+};
+
+struct cr_job_case {
+	struct cr_bytes stdin_data;
+	struct cr_bytes expected;	/* meaningful only when has_expected */
+	bool has_expected;
 };
 
 struct cr_job {
@@ -97,6 +141,28 @@ struct cr_job {
 	int32_t nofile;
 	int32_t uid;
 	bool keep;		/* sandbox mode: clean up and serve the next job */
+	struct cr_job_case *cases;	/* ncases of them, malloc'd; NULL when none */
+	int ncases;
+	enum cr_compare compare;
+	double epsilon;
+	bool stop_on_failure;
+};
+
+/* One test case's run, as the result's run fields for a job without cases. */
+struct cr_case_result {
+	int32_t exit_code;	/* -1 if killed by a signal */
+	int32_t signal;
+	bool timeout;
+	bool oom;
+	bool output_killed;
+	struct cr_bytes out;	/* "stdout" */
+	struct cr_bytes err;	/* "stderr" */
+	bool stdout_truncated;
+	bool stderr_truncated;
+	int64_t time_ms;
+	int64_t memory_kb;
+	bool has_matched;	/* the case had an expected output */
+	bool matched;
 };
 
 struct cr_result {
@@ -122,6 +188,8 @@ struct cr_result {
 	bool clean;		/* the runner is ready for another job */
 	char *dirty;		/* NULL, or why the container must be retired */
 	int64_t cleanup_ms;
+	struct cr_case_result *cases;	/* ncases of them, malloc'd; NULL when none */
+	int ncases;
 };
 
 /*

@@ -16,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
+#include "common/base64url.h"
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "worker/queue.h"
@@ -64,8 +68,19 @@ const struct cr_db_stmt queue_stmts[] = {
 	  "          pg_notify('" QUEUE_CHANNEL_RUNNING "', submission_id::text), "
 	  "          COALESCE(time_limit_ms, timeout_seconds * 1000), "
 	  "          (SELECT l.max_memory_mb FROM language_configs l "
-	  "           WHERE l.language_id = code_submissions.language)",
+	  "           WHERE l.language_id = code_submissions.language), "
+	  "          tests_total, compare_mode, compare_epsilon, stop_on_first_failure, "
+	  "          files_total",
 	  2 },
+	/* Binary results: the bytes as they are (queue_load()). */
+	{ "queue_cases",
+	  "SELECT input_data, expected_output FROM submission_test_cases "
+	  "WHERE submission_id = $1::uuid ORDER BY case_index",
+	  1 },
+	{ "queue_files",
+	  "SELECT name, content FROM submission_files "
+	  "WHERE submission_id = $1::uuid ORDER BY file_index",
+	  1 },
 	{ "queue_renew",
 	  "UPDATE code_submissions SET lease_until = now() + make_interval(secs => $4::int) "
 	  "WHERE submission_id = $1::uuid AND attempts = $2::int AND lease_owner = $3 "
@@ -79,9 +94,10 @@ const struct cr_db_stmt queue_stmts[] = {
 	  "           RETURNING submission_id, attempts), "
 	  "r AS (INSERT INTO execution_results (submission_id, stdout, stderr, stdout_truncated, "
 	  "        stderr_truncated, compilation_error, runtime_error, execution_time_ms, "
-	  "        memory_used_kb, exit_code, exit_signal, attempt) "
+	  "        memory_used_kb, exit_code, exit_signal, attempt, tests_passed, verdict) "
 	  "      SELECT submission_id, $5::bytea, $6::bytea, $7::boolean, $8::boolean, $9::bytea, "
-	  "             $10::text, $11::int, $12::int, $13::int, $14::int, attempts FROM s "
+	  "             $10::text, $11::int, $12::int, $13::int, $14::int, attempts, $16::int, "
+	  "             $17::text FROM s "
 	  "      ON CONFLICT (submission_id) DO UPDATE SET stdout = EXCLUDED.stdout, "
 	  "        stderr = EXCLUDED.stderr, stdout_truncated = EXCLUDED.stdout_truncated, "
 	  "        stderr_truncated = EXCLUDED.stderr_truncated, "
@@ -90,10 +106,29 @@ const struct cr_db_stmt queue_stmts[] = {
 	  "        execution_time_ms = EXCLUDED.execution_time_ms, "
 	  "        memory_used_kb = EXCLUDED.memory_used_kb, exit_code = EXCLUDED.exit_code, "
 	  "        exit_signal = EXCLUDED.exit_signal, attempt = EXCLUDED.attempt, "
+	  "        tests_passed = EXCLUDED.tests_passed, verdict = EXCLUDED.verdict, "
 	  "        created_at = now() "
-	  "      RETURNING submission_id) "
+	  "      RETURNING submission_id), "
+	  /* every case has a row (skipped ones too): a retried run replaces them all */
+	  "t AS (INSERT INTO test_results (submission_id, case_index, status, verdict, stdout, "
+	  "        stderr, stdout_truncated, stderr_truncated, runtime_error, execution_time_ms, "
+	  "        memory_used_kb, exit_code, exit_signal, attempt) "
+	  "      SELECT s.submission_id, (c.n - 1)::int, c.t->>'s', c.t->>'v', "
+	  "             decode(c.t->>'o', 'base64'), decode(c.t->>'e', 'base64'), "
+	  "             (c.t->>'ot')::boolean, (c.t->>'et')::boolean, c.t->>'r', "
+	  "             (c.t->>'tm')::int, (c.t->>'mk')::int, (c.t->>'xc')::int, "
+	  "             (c.t->>'xs')::int, s.attempts "
+	  "      FROM s, json_array_elements($15::json) WITH ORDINALITY AS c (t, n) "
+	  "      ON CONFLICT (submission_id, case_index) DO UPDATE SET status = EXCLUDED.status, "
+	  "        verdict = EXCLUDED.verdict, stdout = EXCLUDED.stdout, stderr = EXCLUDED.stderr, "
+	  "        stdout_truncated = EXCLUDED.stdout_truncated, "
+	  "        stderr_truncated = EXCLUDED.stderr_truncated, "
+	  "        runtime_error = EXCLUDED.runtime_error, "
+	  "        execution_time_ms = EXCLUDED.execution_time_ms, "
+	  "        memory_used_kb = EXCLUDED.memory_used_kb, exit_code = EXCLUDED.exit_code, "
+	  "        exit_signal = EXCLUDED.exit_signal, attempt = EXCLUDED.attempt) "
 	  "SELECT pg_notify('" QUEUE_CHANNEL_DONE "', submission_id::text) FROM r",
-	  14 },
+	  17 },
 	/*
 	 * A failure backs off 1, 2, 4 ... 60 s before the next claim; a shutdown
 	 * is requeued at once and costs the submission nothing.
@@ -153,12 +188,89 @@ void queue_job_free(struct queue_job *job)
 	free(job->compile_command);
 	free(job->execute_command);
 	free(job->isolation);
+	free(job->compare);
+	for (int i = 0; i < job->ncases; i++) {
+		free(job->cases[i].stdin_data.data);
+		free(job->cases[i].expected.data);
+	}
+	free(job->cases);
+	for (int i = 0; i < job->nfiles; i++) {
+		free(job->files[i].name);
+		free(job->files[i].data.data);
+	}
+	free(job->files);
 	memset(job, 0, sizeof(*job));
 }
 
 static char *field(const PGresult *res, int col)
 {
 	return PQgetisnull(res, 0, col) ? NULL : cr_xstrdup(PQgetvalue(res, 0, col));
+}
+
+/* Column col of row as owned bytes (binary result: exactly the stored bytes). */
+static void take_bytes(const PGresult *res, int row, int col, struct cr_bytes *b)
+{
+	b->len = (size_t)PQgetlength(res, row, col);
+	b->data = cr_xmalloc(b->len + 1);
+	memcpy(b->data, PQgetvalue(res, row, col), b->len);
+	b->data[b->len] = '\0';
+}
+
+/* The rows of stmt for the job, which must be exactly want: NULL on a mismatch. */
+static PGresult *load(struct cr_db *db, const char *stmt, const struct queue_job *job, int want)
+{
+	const char *values[1] = { job->id };
+	PGresult *res = cr_db_exec(db, stmt, 1, values, NULL, NULL, 1, NULL);
+
+	if (res && PQntuples(res) != want) {
+		cr_error("submission %s has %d rows of %s, not %d", job->id, PQntuples(res),
+			 stmt, want);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+static int load_cases(struct cr_db *db, struct queue_job *job)
+{
+	int n = job->ncases;
+	PGresult *res;
+
+	job->ncases = 0;
+	if (n == 0)
+		return 0;
+	if (!(res = load(db, "queue_cases", job, n)))
+		return -1;
+	job->cases = cr_xcalloc((size_t)n, sizeof(*job->cases));
+	for (int i = 0; i < n; i++) {
+		take_bytes(res, i, 0, &job->cases[i].stdin_data);
+		job->cases[i].has_expected = !PQgetisnull(res, i, 1);
+		if (job->cases[i].has_expected)
+			take_bytes(res, i, 1, &job->cases[i].expected);
+	}
+	job->ncases = n;
+	PQclear(res);
+	return 0;
+}
+
+static int load_files(struct cr_db *db, struct queue_job *job)
+{
+	int n = job->nfiles;
+	PGresult *res;
+
+	job->nfiles = 0;
+	if (n == 0)
+		return 0;
+	if (!(res = load(db, "queue_files", job, n)))
+		return -1;
+	job->files = cr_xcalloc((size_t)n, sizeof(*job->files));
+	for (int i = 0; i < n; i++) {
+		job->files[i].name = cr_xstrdup(PQgetvalue(res, i, 0));
+		take_bytes(res, i, 1, &job->files[i].data);
+	}
+	job->nfiles = n;
+	PQclear(res);
+	return 0;
 }
 
 int queue_claim(struct cr_db *db, const char *owner, int lease_seconds, struct queue_job *job)
@@ -205,7 +317,17 @@ int queue_claim(struct cr_db *db, const char *owner, int lease_seconds, struct q
 	job->time_limit_ms = atoi(PQgetvalue(res, 0, 15));
 	job->language_memory_mb = PQgetisnull(res, 0, 16) ? job->max_memory_mb
 							   : atoi(PQgetvalue(res, 0, 16));
+	job->ncases = PQgetisnull(res, 0, 17) ? 0 : atoi(PQgetvalue(res, 0, 17));
+	job->compare = field(res, 18);
+	job->epsilon = strtod(PQgetvalue(res, 0, 19), NULL);
+	job->stop_on_first_failure = PQgetvalue(res, 0, 20)[0] == 't';
+	job->nfiles = atoi(PQgetvalue(res, 0, 21));
 	PQclear(res);
+	if (load_cases(db, job) < 0 || load_files(db, job) < 0) {
+		/* claimed but not loaded: the lease expires and it is claimed again */
+		queue_job_free(job);
+		return -1;
+	}
 	return 1;
 }
 
@@ -227,13 +349,68 @@ int queue_renew(struct cr_db *db, const struct queue_job *job, const char *owner
 	return ret;
 }
 
-int queue_finish(struct cr_db *db, const struct queue_job *job, const char *owner,
-		 const struct verdict *v)
+/* Bytes as standard base64, for PostgreSQL's decode(..., 'base64'). */
+static struct json_object *base64_json(const char *data, size_t len)
 {
-	char attempts[16], time_ms[24], mem_kb[24], exit_code[16], exit_signal[16];
-	const char *values[14];
-	int lengths[14] = { 0 };
-	int formats[14] = { 0 };
+	struct cr_buf b = CR_BUF_INIT;
+	struct json_object *o;
+
+	cr_base64_encode(data, len, &b);
+	o = json_object_new_string_len(b.len ? b.data : "", (int)b.len);
+	cr_buf_release(&b);
+	return o;
+}
+
+static void add_int(struct json_object *o, const char *key, bool has, int64_t v)
+{
+	if (has)
+		json_object_object_add(o, key, json_object_new_int64(v > INT32_MAX ? INT32_MAX : v));
+}
+
+/* queue_finish's $15: every case's row as JSON (bytes in base64); NULL without cases. */
+static char *cases_json(const struct tests_verdict *t)
+{
+	struct json_object *a;
+	char *out;
+
+	if (!t)
+		return NULL;
+	a = json_object_new_array();
+	for (int i = 0; i < t->total; i++) {
+		const struct verdict *v = &t->cases[i].v;
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "v", json_object_new_string(t->cases[i].verdict));
+		if (v->status)
+			json_object_object_add(o, "s", json_object_new_string(v->status));
+		if (v->out.present)
+			json_object_object_add(o, "o", base64_json(v->out.data, v->out.len));
+		if (v->err.present)
+			json_object_object_add(o, "e", base64_json(v->err.data, v->err.len));
+		json_object_object_add(o, "ot", json_object_new_boolean(v->out_truncated));
+		json_object_object_add(o, "et", json_object_new_boolean(v->err_truncated));
+		if (v->has_runtime_error)
+			json_object_object_add(o, "r", json_object_new_string(v->runtime_error));
+		add_int(o, "tm", v->has_time, v->time_ms);
+		add_int(o, "mk", v->has_memory, v->memory_kb);
+		add_int(o, "xc", v->has_exit_code, v->exit_code);
+		add_int(o, "xs", v->has_exit_signal, v->exit_signal);
+		json_object_array_add(a, o);
+	}
+	out = cr_xstrdup(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(a);
+	return out;
+}
+
+int queue_finish(struct cr_db *db, const struct queue_job *job, const char *owner,
+		 const struct verdict *v, const struct tests_verdict *t)
+{
+	char attempts[16], time_ms[24], mem_kb[24], exit_code[16], exit_signal[16], passed[16];
+	const char *values[17];
+	int lengths[17] = { 0 };
+	int formats[17] = { 0 };
+	char *cases = cases_json(t);
 	PGresult *res;
 	int ret;
 
@@ -266,8 +443,13 @@ int queue_finish(struct cr_db *db, const struct queue_job *job, const char *owne
 	values[11] = v->has_memory ? mem_kb : NULL;
 	values[12] = v->has_exit_code ? exit_code : NULL;
 	values[13] = v->has_exit_signal ? exit_signal : NULL;
+	snprintf(passed, sizeof(passed), "%d", t ? t->passed : 0);
+	values[14] = cases;
+	values[15] = t ? passed : NULL;
+	values[16] = t ? t->verdict : NULL;
 
-	res = cr_db_exec(db, "queue_finish", 14, values, lengths, formats, 0, NULL);
+	res = cr_db_exec(db, "queue_finish", 17, values, lengths, formats, 0, NULL);
+	free(cases);
 	if (!res)
 		return -1;
 	ret = PQntuples(res) == 1 ? 0 : 1;

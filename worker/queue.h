@@ -4,7 +4,8 @@
  *
  *   claim      queued -> running, attempts + 1, lease to this worker
  *   renew      push lease_until forward while the job runs
- *   finish     running -> final status + execution_results row + NOTIFY done
+ *   finish     running -> final status + execution_results row (+ a test_results
+ *              row per test case) + NOTIFY done
  *   give_back  running -> queued (last_error set), or internal_error at the
  *              last attempt
  *   sweep      running rows with an expired lease: as give_back, for every one
@@ -26,6 +27,7 @@
 #include "worker/frame.h"
 
 struct verdict;
+struct tests_verdict;
 
 #define QUEUE_CHANNEL_QUEUED "cr_submission_queued"
 #define QUEUE_CHANNEL_DONE "cr_submission_done"
@@ -52,6 +54,15 @@ struct queue_job {
 	int max_processes;
 	char *isolation;	/* the language row's, now; NULL: the worker's */
 	int language_memory_mb;	/* the language row's, now (held containers' key) */
+	/* test cases (issue 12): 0 without; then input is not used */
+	struct cr_job_case *cases;
+	int ncases;
+	char *compare;		/* compare_mode */
+	double epsilon;
+	bool stop_on_first_failure;
+	/* files beside the entry file (source) */
+	struct cr_job_file *files;
+	int nfiles;
 };
 
 void queue_job_free(struct queue_job *job);
@@ -63,9 +74,13 @@ int queue_claim(struct cr_db *db, const char *owner, int lease_seconds, struct q
 int queue_renew(struct cr_db *db, const struct queue_job *job, const char *owner,
 		int lease_seconds);
 
-/* 0 written, 1 discarded (fenced out), -1 database error (the lease will expire). */
+/*
+ * v (and t, each test case's, for a submission with test cases; else NULL) in
+ * one statement: 0 written, 1 discarded (fenced out), -1 database error (the
+ * lease will expire).
+ */
 int queue_finish(struct cr_db *db, const struct queue_job *job, const char *owner,
-		 const struct verdict *v);
+		 const struct verdict *v, const struct tests_verdict *t);
 
 /* Why a claim goes back to the queue without a result (db/migrations/009). */
 enum queue_return {

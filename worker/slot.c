@@ -124,7 +124,19 @@ void slot_build_job(const struct queue_job *job, size_t output_limit_bytes, stru
 	out->nfiles = 1;
 	out->files[0].name = job->source_file;
 	out->files[0].data = job->source;
+	/* the API checked their names and number; the runner checks them again */
+	for (int i = 0; i < job->nfiles && out->nfiles < CR_FRAME_MAX_FILES; i++)
+		out->files[out->nfiles++] = job->files[i];
 	out->stdin_data = job->input;
+	out->cases = job->cases;
+	out->ncases = job->ncases;
+	if (job->ncases) {
+		if (!job->compare || cr_compare_parse(job->compare, strlen(job->compare),
+						      &out->compare) < 0)
+			out->compare = CR_COMPARE_DEFAULT;
+		out->epsilon = job->epsilon;
+		out->stop_on_failure = job->stop_on_first_failure;
+	}
 	out->compile = job->compile_command;
 	out->run = job->execute_command;
 	out->time_ms = job->time_limit_ms;
@@ -138,10 +150,13 @@ void slot_build_job(const struct queue_job *job, size_t output_limit_bytes, stru
 
 int64_t slot_job_budget_ms(const struct queue_job *job)
 {
-	int64_t ms = (int64_t)job->time_limit_ms + SLOT_DEADLINE_MARGIN_MS;
+	int64_t runs = job->ncases ? job->ncases : 1;
+	int64_t ms = runs * job->time_limit_ms + SLOT_DEADLINE_MARGIN_MS;
 
 	if (job->compile_command)
 		ms += (int64_t)job->compile_timeout_seconds * 1000;
+	if (job->ncases)
+		ms += job->ncases * SLOT_CASE_MARGIN_MS;
 	return ms;
 }
 
@@ -182,10 +197,11 @@ static void give_back(struct slot *s, const struct queue_job *job, const char *w
 	cr_error("could not give back the submission: its lease will expire");
 }
 
-static void finish(struct slot *s, const struct queue_job *job, const struct verdict *v)
+static void finish(struct slot *s, const struct queue_job *job, const struct verdict *v,
+		   const struct tests_verdict *t)
 {
 	for (int i = 0; i < FINISH_TRIES; i++) {
-		if (ensure_db(s) == 0 && queue_finish(&s->db, job, s->cfg->worker_id, v) >= 0)
+		if (ensure_db(s) == 0 && queue_finish(&s->db, job, s->cfg->worker_id, v, t) >= 0)
 			return;
 		/* not stopsig_wait: a stop request must not cut these retries short */
 		poll(NULL, 0, RETRY_WAIT_MS);
@@ -497,6 +513,7 @@ static void run_job(struct slot *s, struct queue_job *job, int64_t claim_ms)
 	struct box b;
 	struct cr_result res;
 	struct verdict v;
+	struct tests_verdict tests = { 0 };
 	struct held *stale;
 	const char *retire = NULL;
 	char why[600] = "", cid[DOCKER_ID_MAX + 1] = "-";
@@ -545,11 +562,13 @@ static void run_job(struct slot *s, struct queue_job *job, int64_t claim_ms)
 	}
 	have_result = true;
 	verdict_map(&res, &lim, &v);
+	if (!v.retry && job->ncases)
+		verdict_tests(&res, &lim, job->ncases, job->stop_on_first_failure, &v, &tests);
 	if (v.retry) {
 		snprintf(why, sizeof(why), "%s", v.error);
 		goto give_back;
 	}
-	finish(s, job, &v);
+	finish(s, job, &v, job->ncases ? &tests : NULL);
 	t_finished = cr_monotonic_ms();
 	/* After the result is stored: keeping or retiring is off the critical path. */
 	snprintf(cid, sizeof(cid), "%s", b.id);
@@ -569,12 +588,14 @@ static void run_job(struct slot *s, struct queue_job *job, int64_t claim_ms)
 	 * (the result stored and NOTIFYed in one statement).
 	 */
 	cr_info("finished: status=%s path=%s isolation=%s container=%.12s run=%d retire=\"%s\" "
-		"time_ms=%lld memory_kb=%lld cleanup_ms=%lld claim_ms=%lld docker_ms=%lld "
+		"cases=%d compile_ms=%lld time_ms=%lld memory_kb=%lld cleanup_ms=%lld "
+		"claim_ms=%lld docker_ms=%lld "
 		"write_ms=%lld result_ms=%lld finish_ms=%lld total_ms=%lld",
 		v.status, b.path, sandbox ? "sandbox" : "container", cid,
 		b.runs + 1, sandbox ? (retire ? retire : "-") : "container mode",
-		(long long)v.time_ms, (long long)v.memory_kb, (long long)res.cleanup_ms,
-		(long long)claim_ms, (long long)b.docker_ms,
+		job->ncases, (long long)res.compile_time_ms, (long long)v.time_ms,
+		(long long)v.memory_kb, (long long)res.cleanup_ms, (long long)claim_ms,
+		(long long)b.docker_ms,
 		(long long)(t_written - t0 - b.docker_ms), (long long)(t_result - t_written),
 		(long long)(t_finished - t_result), (long long)(t_finished - t0));
 	goto out;
@@ -597,6 +618,7 @@ out:
 	__atomic_store_n(&s->state->busy, 0, __ATOMIC_SEQ_CST);
 	if (have_result)
 		cr_result_free(&res);
+	verdict_tests_free(&tests);
 }
 
 /* The leaser: renew one busy slot's lease; mark it lost when it is not ours. */

@@ -32,6 +32,8 @@ struct queue_job;
 
 #define SLOT_RUNNER_UID 10000
 #define SLOT_DEADLINE_MARGIN_MS 10000	/* beyond compile + run limits: a silent runner */
+/* Each test case beyond its time limit: the clean-up before it, bounded by the runner's wipe. */
+#define SLOT_CASE_MARGIN_MS 6000
 #define SLOT_STOP_GRACE_MS 10000	/* after SIGTERM, a running job may finish within this */
 
 /*
@@ -75,7 +77,10 @@ int slot_main(const struct cr_config *cfg, int index, struct slot_board *board);
 void slot_build_job(const struct queue_job *job, size_t output_limit_bytes,
 		    struct cr_job *out);
 
-/* Wall-clock budget of a job from its limits: compile + run + margin, in ms. */
+/*
+ * Wall-clock budget of a job from its limits: compile + run (each test case's
+ * run and clean-up, for a job with cases) + margin, in ms.
+ */
 int64_t slot_job_budget_ms(const struct queue_job *job);
 
 #endif

@@ -14,9 +14,11 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/conf.h"
+#include "common/xalloc.h"
 #include "worker/frame.h"
 #include "worker/verdict.h"
 
@@ -193,6 +195,105 @@ void verdict_map(const struct cr_result *r, const struct verdict_limits *lim,
 		v->status = "completed";
 		set_exit(v, r);
 	}
+}
+
+/* ---- test cases ----------------------------------------------------------------- */
+
+/* The judge's word for a case whose run mapped to v. */
+static const char *case_verdict(const struct verdict *v, const struct cr_case_result *c)
+{
+	if (strcmp(v->status, "completed") == 0)
+		return c->has_matched && !c->matched ? "wrong_answer" : "accepted";
+	if (strcmp(v->status, "timeout") == 0)
+		return "time_limit_exceeded";
+	if (strcmp(v->status, "memory_limit_exceeded") == 0 ||
+	    strcmp(v->status, "output_limit_exceeded") == 0)
+		return v->status;
+	return "runtime_error";
+}
+
+/* A case's facts as a one-run result, so that one function maps both. */
+static void case_as_result(const struct cr_case_result *c, struct cr_result *one)
+{
+	memset(one, 0, sizeof(*one));
+	one->ran = true;
+	one->exit_code = c->exit_code;
+	one->signal = c->signal;
+	one->timeout = c->timeout;
+	one->oom = c->oom;
+	one->output_killed = c->output_killed;
+	one->out = c->out;
+	one->err = c->err;
+	one->stdout_truncated = c->stdout_truncated;
+	one->stderr_truncated = c->stderr_truncated;
+	one->time_ms = c->time_ms;
+	one->memory_kb = c->memory_kb;
+}
+
+static void tests_retry(struct verdict *v, const char *why, int ran, int total)
+{
+	memset(v, 0, sizeof(*v));
+	v->retry = true;
+	snprintf(v->error, sizeof(v->error), "runner %s (%d of %d test cases ran)", why, ran,
+		 total);
+}
+
+void verdict_tests(const struct cr_result *r, const struct verdict_limits *lim, int total,
+		   bool stop, struct verdict *v, struct tests_verdict *t)
+{
+	int first = -1;
+	int64_t time_ms = 0, memory_kb = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->total = total;
+	t->cases = cr_xcalloc((size_t)total, sizeof(*t->cases));
+	if (r->compiled && (r->compile_timeout || r->compile_signal > 0 || r->compile_exit != 0)) {
+		for (int i = 0; i < total; i++) {
+			t->cases[i].v.status = v->status;
+			t->cases[i].verdict = "compilation_error";
+		}
+		t->verdict = "compilation_error";
+		return;
+	}
+	if (r->ncases < 1 || r->ncases > total) {
+		tests_retry(v, "reported a wrong number of cases", r->ncases, total);
+		return;
+	}
+	for (int i = 0; i < total; i++) {
+		struct case_verdict *cv = &t->cases[i];
+		struct cr_result one;
+
+		if (i >= r->ncases) {
+			cv->verdict = "skipped";
+			continue;
+		}
+		case_as_result(&r->cases[i], &one);
+		verdict_map(&one, lim, &cv->v);
+		cv->verdict = case_verdict(&cv->v, &r->cases[i]);
+		if (strcmp(cv->verdict, "accepted") == 0)
+			t->passed++;
+		else if (first < 0)
+			first = i;
+		if (cv->v.time_ms > time_ms)
+			time_ms = cv->v.time_ms;
+		if (cv->v.memory_kb > memory_kb)
+			memory_kb = cv->v.memory_kb;
+	}
+	/* fewer cases than sent: only after a failure, and only when asked to stop */
+	if (r->ncases < total && (!stop || first != r->ncases - 1)) {
+		tests_retry(v, "stopped early", r->ncases, total);
+		return;
+	}
+	t->verdict = first < 0 ? "accepted" : t->cases[first].verdict;
+	*v = t->cases[first < 0 ? r->ncases - 1 : first].v;
+	v->time_ms = time_ms;
+	v->memory_kb = memory_kb;
+}
+
+void verdict_tests_free(struct tests_verdict *t)
+{
+	free(t->cases);
+	memset(t, 0, sizeof(*t));
 }
 
 void verdict_internal_error(struct verdict *v, const char *message)

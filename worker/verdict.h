@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 struct cr_result;
 
@@ -67,6 +68,32 @@ struct verdict {
 
 void verdict_map(const struct cr_result *res, const struct verdict_limits *lim,
 		 struct verdict *v);
+
+/* A test case's verdict: v.status NULL when it did not run (skipped). */
+struct case_verdict {
+	struct verdict v;
+	const char *verdict;	/* accepted, wrong_answer, ..., skipped (static) */
+};
+
+/* The verdicts of a submission with test cases. */
+struct tests_verdict {
+	int total, passed;
+	const char *verdict;		/* the first case's that is not accepted, else accepted */
+	struct case_verdict *cases;	/* total of them; verdict_tests_free() */
+};
+
+/*
+ * For a submission with total test cases (stop: stop_on_first_failure), whose
+ * result r mapped to v (verdict_map(), not a retry): each case's verdict into
+ * t, and v becomes the submission's: the first case that failed (or the last
+ * that ran) gives its status, output and exit, and the time and memory are
+ * the largest of every case's. A compile failure is every case's verdict
+ * (compilation_error). A runner that ran no case, more cases than sent, or
+ * stopped early without cause sets v->retry, as any runner error.
+ */
+void verdict_tests(const struct cr_result *r, const struct verdict_limits *lim, int total,
+		   bool stop, struct verdict *v, struct tests_verdict *t);
+void verdict_tests_free(struct tests_verdict *t);
 
 /* A verdict for the platform's own failure after the last attempt. */
 void verdict_internal_error(struct verdict *v, const char *message);

@@ -155,7 +155,11 @@ def test_path_parameters_declared():
                 p = resolve(spec, p["$ref"]) if "$ref" in p else p
                 if p["in"] == "path":
                     assert p.get("required") is True
-                    assert p["schema"].get("format") == "uuid"
+                    if p["name"] == "n":	# a test case's index (fcgi/router.h's {n})
+                        assert (p["schema"]["type"], p["schema"]["minimum"],
+                                p["schema"]["maximum"]) == ("integer", 0, 63)
+                    else:
+                        assert p["schema"].get("format") == "uuid"
                     declared.add(p["name"])
             assert declared == names, "%s %s: path parameters %r" % (meth, path, declared)
 
@@ -233,9 +237,12 @@ def test_result_fields():
               "exit_signal", "submitted_at", "started_at", "completed_at"]
     # only in the result of a submission that asked for its own limits (both, never null)
     own_limits = ["time_limit_ms", "memory_limit_mb"]
-    assert set(res["properties"]) == set(fields + own_limits)
+    # only in the result of a submission with test cases (all four; tests_total never null)
+    tests = ["verdict", "tests_passed", "tests_total", "test_results"]
+    assert set(res["properties"]) == set(fields + own_limits + tests)
     assert set(res["required"]) == set(fields)
-    never_null = {"submission_id", "status", "language", "submitted_at"} | set(own_limits)
+    never_null = {"submission_id", "status", "language", "submitted_at",
+                  "tests_total"} | set(own_limits)
     for name, prop in res["properties"].items():
         assert bool(prop.get("nullable")) == (name not in never_null), name
     # Every field execute_result_json() writes is in the schema.
@@ -243,4 +250,11 @@ def test_result_fields():
         src = f.read()
     body = src[src.index("struct json_object *execute_result_json("):]
     body = body[:body.index("\n}\n")]
-    assert set(re.findall(r'json_object_object_add\(o, "(\w+)"', body)) == set(fields + own_limits)
+    assert set(re.findall(r'json_object_object_add\(o, "(\w+)"', body)) == \
+        set(fields + own_limits + tests)
+    # and every field of a test case's result (test_json()) is in TestResult
+    body = src[src.index("static struct json_object *test_json("):]
+    body = body[:body.index("\n}\n")]
+    tr = spec["components"]["schemas"]["TestResult"]
+    assert set(re.findall(r'json_object_object_add\(o, "(\w+)"', body)) == \
+        set(tr["properties"]) == set(tr["required"])

@@ -24,17 +24,27 @@ Then: retirement after a timeout, a memory-limit kill, a signal death, an output
 flood and a process left behind (and none after exit 0 or exit 1);
 sandbox_max_runs; sandbox_idle_seconds; a change of the language row; and the
 container mode (worker key and the row's isolation column, both ways).
+
+Last, test cases and multi-file programs (runner.h), driven straight through the
+runner's frames (RunnerBox: a container with the worker's profile, BSON written
+and read here): compile once and run each case, nothing of one case (files in
+every writable place, IPC, a daemon, a rewritten program) seen by the next,
+per-case verdicts and comparisons, stop_on_failure, the frame's size cap, a
+kept container staying clean, hostile file names refused, and a /work the
+runner cannot snapshot ending as a failed compilation.
 """
 
 import json
 import os
 import re
+import select
+import struct
 import subprocess
 import time
 
 import pytest
 
-from conftest import finished_fields, wait_for
+from conftest import BUILD, finished_fields, wait_for
 
 PY = "python"
 RETIRE_LANG = "sbx_py"          # a python row with a 2 s run limit and 128 MB (fixture)
@@ -1363,3 +1373,497 @@ def test_container_mode_fresh_container_every_run(stack, worker):
     a = run(stack, user, PY, inspect_src(sleep=2), status="completed")
     assert not same_container(d, a)
     assert_clean(a)
+
+
+# --- test cases and multi-file programs: the runner driven directly -----------------------
+#
+# The worker does not send test cases yet, so these tests speak the runner's own
+# protocol (worker/frame.h): BSON job frames on the stdin of a container started
+# with the worker's profile (worker/sandbox.c), result frames read back from its
+# stdout. The BSON below covers the types the frames use.
+
+def bson_encode(doc):
+    out = bytearray()
+    for k, v in doc.items():
+        key = k.encode() + b"\0"
+        if isinstance(v, bool):
+            out += b"\x08" + key + (b"\x01" if v else b"\x00")
+        elif isinstance(v, int):
+            if -2**31 <= v < 2**31:
+                out += b"\x10" + key + v.to_bytes(4, "little", signed=True)
+            else:
+                out += b"\x12" + key + v.to_bytes(8, "little", signed=True)
+        elif isinstance(v, float):
+            out += b"\x01" + key + struct.pack("<d", v)
+        elif isinstance(v, str):
+            s = v.encode()
+            out += b"\x02" + key + struct.pack("<i", len(s) + 1) + s + b"\0"
+        elif isinstance(v, (bytes, bytearray)):
+            out += b"\x05" + key + struct.pack("<i", len(v)) + b"\x00" + bytes(v)
+        elif isinstance(v, list):
+            out += b"\x04" + key + bson_encode({str(i): x for i, x in enumerate(v)})
+        elif isinstance(v, dict):
+            out += b"\x03" + key + bson_encode(v)
+        else:
+            raise TypeError("no BSON for %r" % (v,))
+    return struct.pack("<i", len(out) + 5) + bytes(out) + b"\0"
+
+
+def bson_decode(data, pos=0):
+    end = pos + struct.unpack_from("<i", data, pos)[0] - 1
+    pos += 4
+    doc = {}
+    while pos < end:
+        t = data[pos]
+        k_end = data.index(b"\0", pos + 1)
+        key = data[pos + 1:k_end].decode()
+        pos = k_end + 1
+        if t == 0x01:
+            doc[key] = struct.unpack_from("<d", data, pos)[0]
+            pos += 8
+        elif t == 0x02:
+            n = struct.unpack_from("<i", data, pos)[0]
+            doc[key] = data[pos + 4:pos + 3 + n].decode()
+            pos += 4 + n
+        elif t in (0x03, 0x04):
+            n = struct.unpack_from("<i", data, pos)[0]
+            sub = bson_decode(data, pos)
+            doc[key] = list(sub.values()) if t == 0x04 else sub
+            pos += n
+        elif t == 0x05:
+            n = struct.unpack_from("<i", data, pos)[0]
+            doc[key] = bytes(data[pos + 5:pos + 5 + n])
+            pos += 5 + n
+        elif t == 0x08:
+            doc[key] = data[pos] == 1
+            pos += 1
+        elif t == 0x10:
+            doc[key] = struct.unpack_from("<i", data, pos)[0]
+            pos += 4
+        elif t == 0x12:
+            doc[key] = struct.unpack_from("<q", data, pos)[0]
+            pos += 8
+        else:
+            raise ValueError("BSON type 0x%02x at %d" % (t, pos))
+    return doc
+
+
+def job_frame(files, run_cmd, compile_cmd=None, stdin=b"", cases=None, keep=False, uid=UID_BASE,
+              time_ms=5000, output_bytes=65536, file_bytes=32 << 20, **extra):
+    """A job document; files is a list of (name, bytes or str); cases a list of
+    (stdin, expected or None); extra adds or overrides raw fields."""
+    doc = {"v": 1,
+           "files": [{"name": n, "data": d.encode() if isinstance(d, str) else d}
+                     for n, d in files],
+           "stdin": stdin}
+    if compile_cmd:
+        doc["compile"] = compile_cmd
+    doc.update({"run": run_cmd, "time_ms": time_ms, "compile_ms": 60000,
+                "output_bytes": output_bytes, "compile_output_bytes": 65536,
+                "file_bytes": file_bytes, "nofile": 256, "uid": uid, "keep": keep})
+    if cases is not None:
+        doc["cases"] = []
+        for c_in, c_exp in cases:
+            c = {"stdin": c_in.encode() if isinstance(c_in, str) else c_in}
+            if c_exp is not None:
+                c["expected"] = c_exp.encode() if isinstance(c_exp, str) else c_exp
+            doc["cases"].append(c)
+    doc.update(extra)
+    return bson_encode(doc)
+
+
+class RunnerBox:
+    """One container with the worker's sandbox profile, its runner fed by hand."""
+
+    def __init__(self, image, memory_mb=256, pids=64, work_mb=64, fsize=32 << 20):
+        self.name = "coderank-judge-test-%d-%d" % (os.getpid(), time.monotonic_ns())
+        argv = ["docker", "run", "-i", "--rm", "--name", self.name, "--user", "0:0",
+                "--workdir", "/work", "--network", "none", "--cap-drop", "ALL",
+                "--cap-add", "SETUID", "--cap-add", "SETGID", "--cap-add", "KILL",
+                "--security-opt", "no-new-privileges", "--read-only",
+                "--tmpfs", "/work:rw,exec,nosuid,nodev,size=%dm,mode=1777" % work_mb,
+                "--tmpfs", "/tmp:rw,nosuid,nodev,size=16m,mode=1777",
+                "--memory", "%dm" % memory_mb, "--memory-swap", "%dm" % memory_mb,
+                "--pids-limit", str(pids), "--cpus", "1",
+                "--ulimit", "nofile=256:256", "--ulimit", "core=0",
+                "--log-driver", "none", "--ipc", "private",
+                "--sysctl", "net.ipv4.ping_group_range=1 0",
+                "--env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "--env", "LANG=C.UTF-8"]
+        if fsize is not None:
+            argv += ["--ulimit", "fsize=%d:%d" % (fsize, fsize)]
+        self.proc = subprocess.Popen(argv + [image], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.raw = b""
+
+    def _read(self, n, deadline):
+        buf = b""
+        fd = self.proc.stdout.fileno()
+        while len(buf) < n:
+            left = deadline - time.monotonic()
+            assert left > 0, "no result frame in time (%d of %d bytes)" % (len(buf), n)
+            r, _, _ = select.select([fd], [], [], left)
+            if r:
+                chunk = os.read(fd, n - len(buf))
+                if not chunk:
+                    return buf
+                buf += chunk
+        return buf
+
+    def job(self, frame, timeout=120):
+        """Writes one job frame, returns the decoded result frame."""
+        self.proc.stdin.write(frame)
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + timeout
+        head = self._read(4, deadline)
+        assert len(head) == 4, "the runner sent no result: %r" % self.stderr()
+        n = struct.unpack("<i", head)[0]
+        assert 5 <= n <= 16 << 20, n
+        body = self._read(n - 4, deadline)
+        assert len(body) == n - 4, "a truncated result frame"
+        self.raw = head + body
+        return bson_decode(self.raw)
+
+    def stderr(self):
+        self.close()
+        return self.proc.stderr.read().decode("utf-8", "replace")
+
+    def exited(self, timeout=20):
+        """The runner's exit status once stdin is still open (it left by itself)."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def close(self):
+        if self.proc.stdin and not self.proc.stdin.closed:
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            subprocess.run(["docker", "rm", "-f", self.name], capture_output=True)
+            self.proc.wait(30)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def one_job(image, frame, **box):
+    with RunnerBox(image, **box) as b:
+        return b.job(frame)
+
+
+def case_outputs(res):
+    return [c["stdout"] for c in res.get("cases", [])]
+
+
+ADD_C = r'''
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(void)
+{
+	long a, b, lines = 0;
+	char target[64] = "";
+	struct stat st;
+	FILE *f = fopen("compiled.log", "r");
+	int c;
+
+	if (scanf("%ld %ld", &a, &b) != 2)
+		return 3;
+	while (f && (c = fgetc(f)) != EOF)
+		lines += c == '\n';
+	if (readlink("link", target, sizeof target - 1) < 0)
+		target[0] = '?';
+	stat("ro", &st);
+	printf("%ld\n", a + b);
+	fprintf(stderr, "compiled=%ld link=%s ro=%o\n", lines, target, st.st_mode & 0777);
+	return 0;
+}
+'''
+# the compile step marks its one run in /work, and leaves links (one to / that the
+# snapshot must not follow: 10000 entries would fail the compile) and a read-only tree
+ADD_COMPILE = ("gcc -O2 -o main main.c && echo compiled >> compiled.log && ln -s main link && "
+               "ln -s / rootlink && mkdir -p ro/sub && echo hi > ro/sub/f && chmod 0555 ro && "
+               "chmod 0600 compiled.log")
+
+
+def test_cases_compile_once_run_each(stack):
+    cases = [("1 2", "3"), ("20 22\n", "42\n"), ("-5 5", None)]
+    res = one_job("coderank/c:1", job_frame([("main.c", ADD_C)], "./main", ADD_COMPILE,
+                                           cases=cases))
+    assert "error" not in res, res
+    assert res["compiled"] and res["compile_exit"] == 0 and res["compile_time_ms"] > 0, res
+    assert res["ran"] is True, res
+    assert len(res["cases"]) == 3, res
+    assert case_outputs(res) == [b"3\n", b"42\n", b"0\n"], res
+    for c in res["cases"]:
+        assert c["exit_code"] == 0 and c["signal"] == 0 and not c["timeout"], c
+        assert not c["oom"] and not c["output_killed"], c
+        assert not c["stdout_truncated"] and not c["stderr_truncated"], c
+        assert c["time_ms"] >= 0 and c["memory_kb"] > 0, c
+        # one compile for all: its mark is there once; what it made comes back whole
+        assert c["stderr"] == b"compiled=1 link=main ro=555\n", c
+    assert [c.get("matched") for c in res["cases"]] == [True, True, None], res
+    # the top-level run fields are a run's that did not start
+    assert res["exit_code"] == -1 and res["stdout"] == b"" and not res["timeout"], res
+
+
+ISOLATION_PY = r'''
+import ctypes, json, os, signal, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+mode = sys.stdin.read().strip()
+
+def listing(d):
+    out = []
+    for root, dirs, files in os.walk(d):
+        out += [os.path.join(root, x) for x in dirs + files]
+    return sorted(out)
+
+if mode == "dirty":
+    open("/work/x", "w").write("x")
+    open("/tmp/y", "w").write("y")
+    os.makedirs("/work/newdir/deeper")
+    open("/work/newdir/deeper/f", "w").write("f")
+    open("/dev/shm/z", "w").write("z")
+    libc.mq_open(b"/crq", os.O_CREAT | os.O_RDWR, 0o600, None)
+    libc.shmget(0x4352, 4096, 0o1666)                 # IPC_CREAT | 0666
+    libc.semget(0x4353, 1, 0o1666)
+    os.symlink("/etc", "/work/etc")
+    with open("/work/main.py", "w") as f:             # the program itself
+        f.write("print('PWNED')\n")
+    os.chmod("/work/newdir", 0)
+    if os.fork() == 0:                                # a daemon in its own session
+        os.setsid()
+        if os.fork() == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)
+            time.sleep(30)
+            open("/tmp/late", "w").write("late")
+            os._exit(0)
+        os._exit(0)
+    time.sleep(0.3)
+    print("DIRTY")
+else:
+    procs = sorted(int(p) for p in os.listdir("/proc") if p.isdigit()
+                   and int(p) not in (1, os.getpid()))
+    try:
+        os.kill(-1, 0)
+        kill = "someone"
+    except ProcessLookupError:
+        kill = "ESRCH"
+    sysv = []
+    for f in ("shm", "sem", "msg"):
+        with open("/proc/sysvipc/" + f) as fh:
+            sysv += fh.read().splitlines()[1:]
+    print("LOOK " + json.dumps({
+        "work": listing("/work"), "tmp": listing("/tmp"), "shm": listing("/dev/shm"),
+        "mqueue": listing("/dev/mqueue"), "sysv": sysv, "procs": procs, "kill": kill,
+        "modes": oct(os.stat("/work").st_mode & 0o7777)}, sort_keys=True))
+'''
+
+
+def look(case):
+    out = case["stdout"].decode()
+    m = re.search(r"^LOOK (.*)$", out, re.M)
+    assert m, case
+    return json.loads(m.group(1))
+
+
+def test_cases_see_nothing_of_each_other(stack):
+    """A case writes /work, /tmp, /dev/shm, /dev/mqueue, SysV IPC, overwrites the
+    program and leaves a daemon: the next case sees exactly what the first saw."""
+    res = one_job("coderank/python:1",
+                  job_frame([("main.py", ISOLATION_PY)], "python3 main.py",
+                            cases=[("look", None), ("dirty", None), ("look", None),
+                                   ("dirty", None), ("look", None)]))
+    assert "error" not in res, res
+    assert len(res["cases"]) == 5, res
+    assert res["cases"][1]["stdout"] == b"DIRTY\n" and res["cases"][3]["stdout"] == b"DIRTY\n", res
+    first = look(res["cases"][0])
+    assert first == {"work": ["/work/main.py"], "tmp": [], "shm": [], "mqueue": [], "sysv": [],
+                     "procs": [], "kill": "ESRCH", "modes": "0o1777"}, first
+    assert look(res["cases"][2]) == first, res["cases"][2]
+    assert look(res["cases"][4]) == first, res["cases"][4]
+
+
+def test_cases_in_a_kept_container_then_ordinary_jobs(stack):
+    """Sandbox mode: a job with cases ends clean (the memory check allows what
+    the runner holds on purpose), and the container serves the next jobs."""
+    with RunnerBox("coderank/c:1") as b:
+        r1 = b.job(job_frame([("main.c", ADD_C)], "./main", ADD_COMPILE, keep=True,
+                             cases=[("1 1", "2"), ("2 2", "4"), ("3 3", "6")]))
+        assert r1["clean"] is True and "dirty" not in r1, r1
+        assert case_outputs(r1) == [b"2\n", b"4\n", b"6\n"], r1
+        r2 = b.job(job_frame([("main.c", ADD_C)], "./main", "gcc -O2 -o main main.c",
+                             stdin=b"4 5", keep=True, uid=UID_BASE + 1))
+        assert r2["clean"] is True and r2["stdout"] == b"9\n" and "cases" not in r2, r2
+        # a megabyte of output per case stays in the runner until the result is sent
+        r3 = b.job(job_frame([], "head -c 1048576 /dev/zero", keep=True, uid=UID_BASE + 2,
+                             output_bytes=2 << 20, cases=[("", None)] * 6))
+        assert r3["clean"] is True, r3
+        assert [len(c["stdout"]) for c in r3["cases"]] == [1 << 20] * 6, r3
+        r4 = b.job(job_frame([("main.c", ADD_C)], "./main", ADD_COMPILE, keep=True,
+                             uid=UID_BASE + 3, cases=[("5 5", "10")]))
+        assert r4["clean"] is True and r4["cases"][0]["matched"] is True, r4
+
+
+PY_EXIT = "import sys\ncode = int(sys.stdin.read())\nprint(code)\nsys.exit(code)\n"
+
+
+@pytest.mark.parametrize("cases,stop,ran", [
+    ([("0", "0"), ("0", "1"), ("0", "0"), ("0", "0")], True, 2),     # a wrong answer
+    ([("0", "0"), ("3", "3"), ("0", "0")], True, 2),                 # a runtime error
+    ([("0", None), ("1", None), ("0", None)], True, 2),              # no expected: the status
+    ([("0", "0"), ("0", "1"), ("3", "3"), ("0", "0")], False, 4),    # no stop: all run
+    ([("0", "0"), ("0", "0"), ("0", "0")], True, 3),                 # nothing fails
+])
+def test_stop_on_failure(stack, cases, stop, ran):
+    res = one_job("coderank/python:1", job_frame([("main.py", PY_EXIT)], "python3 main.py",
+                                                 cases=cases, stop_on_failure=stop))
+    assert "error" not in res and res["ran"], res
+    assert len(res["cases"]) == ran, res
+    for c, (c_in, c_exp) in zip(res["cases"], cases):
+        assert c["exit_code"] == int(c_in) and c["stdout"] == (c_in + "\n").encode(), c
+        assert c.get("matched") == (None if c_exp is None else c_exp == c_in), c
+
+
+ECHO_PY = "import sys\nsys.stdout.buffer.write(sys.stdin.buffer.read())\n"
+
+
+@pytest.mark.parametrize("mode,epsilon,rows", [
+    ("exact", None, [("1 2\n", "1 2\n", True), ("1 2\n", "1 2", False),
+                     ("a\0b", "a\0b", True)]),
+    ("lines", None, [("1 \r\n2\n\n", "1\n2", True), ("1\n2\n", "1\n3\n", False),
+                     ("1 2\n", "1  2\n", False)]),
+    (None, None, [("1 \r\n2\n\n", "1\n2", True), ("x", "y", False)]),      # lines by default
+    ("tokens", None, [("1   2\n3", "1 2 3\n", True), ("1 2", "1 2 3", False)]),
+    ("float", None, [("0.3333333", "0.3333334", True), ("1.5", "1.6", False),
+                     ("abc 1.0", "abc 1.0000001", True), ("abc", "abd", False)]),
+    ("float", 0.2, [("1.5", "1.6", True), ("1.5", "3.0", False), ("100", "119", True)]),
+])
+def test_compare_modes(stack, mode, epsilon, rows):
+    extra = {}
+    if mode:
+        extra["compare"] = mode
+    if epsilon is not None:
+        extra["epsilon"] = epsilon
+    res = one_job("coderank/python:1",
+                  job_frame([("main.py", ECHO_PY)], "python3 main.py",
+                            cases=[(got, want) for got, want, _ in rows], **extra))
+    assert "error" not in res, res
+    assert [c["matched"] for c in res["cases"]] == [ok for _, _, ok in rows], res
+    assert case_outputs(res) == [got.encode() for got, _, _ in rows], res
+
+
+def test_truncated_output_never_matches(stack):
+    res = one_job("coderank/python:1",
+                  job_frame([("main.py", ECHO_PY)], "python3 main.py", output_bytes=4,
+                            cases=[("abcdefgh", "abcd"), ("abc", "abc")], compare="exact"))
+    a, b = res["cases"]
+    assert a["stdout"] == b"abcd" and a["stdout_truncated"] and a["matched"] is False, a
+    assert b["stdout"] == b"abc" and not b["stdout_truncated"] and b["matched"] is True, b
+
+
+def test_each_case_has_its_own_verdict(stack):
+    """An OOM kill and a time-out in one case each: the cases after them run
+    normally; in a kept container the job is unclean (the runner exits)."""
+    src = ("import sys, time\nm = sys.stdin.read()\n"
+           "if m == 'oom':\n    x = bytearray(1 << 30)\n    x[::4096] = b'x' * len(x[::4096])\n"
+           "if m == 'sleep':\n    time.sleep(30)\nprint('ok', m)\n")
+    with RunnerBox("coderank/python:1", memory_mb=256) as b:
+        res = b.job(job_frame([("main.py", src)], "python3 main.py", time_ms=2000, keep=True,
+                              cases=[("a", "ok a"), ("oom", None), ("b", "ok b"),
+                                     ("sleep", None), ("c", "ok c")]))
+        assert b.exited() == 0, "the runner serves nothing after an unclean job"
+    cs = res["cases"]
+    assert len(cs) == 5, res
+    assert [c.get("matched") for c in cs] == [True, None, True, None, True], res
+    assert cs[1]["oom"] and cs[1]["signal"] == 9 and not cs[1]["timeout"], cs[1]
+    assert cs[3]["timeout"] and not cs[3]["oom"], cs[3]
+    for c in (cs[0], cs[2], cs[4]):
+        assert not c["oom"] and not c["timeout"] and c["exit_code"] == 0, c
+    assert res["clean"] is False and res["dirty"] == "timeout", res
+
+
+def test_multi_file_python_program(stack):
+    files = [("main.py", "from pkg.util import double\nfrom pkg.sub.deep import name\n"
+                         "print(double(int(input())), name())\n"),
+             ("pkg/util.py", "def double(x):\n    return 2 * x\n"),
+             ("pkg/sub/deep.py", "def name():\n    return __name__\n"),
+             ("data/in.txt", "unused\n")]
+    res = one_job("coderank/python:1", job_frame(files, "python3 main.py", stdin=b"21"))
+    assert "error" not in res and res["exit_code"] == 0, res
+    assert res["stdout"] == b"42 pkg.sub.deep\n", res
+    # the same program with cases
+    res = one_job("coderank/python:1", job_frame(files, "python3 main.py",
+                                                 cases=[("1", "2 pkg.sub.deep"), ("5", "9")]))
+    assert [c["matched"] for c in res["cases"]] == [True, False], res
+
+
+@pytest.mark.parametrize("names", [
+    ["../x"], ["/etc/x"], ["a/b/c/d/e/f.py"], ["a/../../x"], ["a//b"], ["./a"], ["-a"],
+    ["a\nb"], ["pkg", "pkg/x.py"], ["main.py", "main.py"],
+])
+def test_hostile_file_names_are_refused(stack, names):
+    with RunnerBox("coderank/python:1") as b:
+        res = b.job(job_frame([(n, "print(1)\n") for n in names], "python3 main.py",
+                              keep=True))
+        assert b.exited() == 0, "a refused job is unclean: the runner exits"
+    assert "file name" in res.get("error", ""), res
+    assert res["ran"] is False and res["clean"] is False, res
+
+
+@pytest.mark.parametrize("what,compile_cmd,box,message", [
+    ("more than 10000 entries", "mkdir d && cd d && seq 1 10001 | xargs touch", {},
+     "more than 10000 files and directories in /work"),
+    ("more than 64 MiB", "head -c 35000000 /dev/zero > a && head -c 35000000 /dev/zero > b",
+     {"work_mb": 160, "memory_mb": 512, "fsize": None}, "more than 67108864 bytes in /work"),
+    ("a fifo", "mkfifo pipe", {}, '"/work/pipe" is neither a file, a directory nor'),
+    ("an unreadable file", "echo s > secret && chmod 000 secret", {},
+     '"/work/secret" Permission denied'),
+    ("an unreadable directory", "mkdir -p d/e && chmod 000 d", {}, '"/work/d" Permission denied'),
+    ("too deep", "mkdir -p $(seq -s / 1 70)", {}, "is nested too deep"),
+])
+def test_snapshot_refused_is_a_failed_compile(stack, what, compile_cmd, box, message):
+    frame = job_frame([("main.c", "int main(void){return 0;}\n")], "./main",
+                      "gcc -o main main.c && " + compile_cmd, cases=[("", None)],
+                      file_bytes=40 << 20)
+    res = one_job("coderank/c:1", frame, **box)
+    assert "error" not in res, res
+    assert res["compiled"] and res["compile_exit"] == 1 and res["compile_signal"] == 0, res
+    out = res["compile_output"].decode()
+    assert out.startswith("coderank: ") and message in out, (what, out)
+    assert res["ran"] is False and "cases" not in res, res
+
+
+def test_case_outputs_share_the_result_frame(stack):
+    """Each case may keep output_bytes per stream while the result frame stays
+    under its 16 MiB cap: later cases get what is left."""
+    src = "import sys\nsys.stdout.write('o' * (4 << 20))\nsys.stderr.write('e' * (4 << 20))\n"
+    with RunnerBox("coderank/python:1", memory_mb=512) as b:
+        res = b.job(job_frame([("main.py", src)], "python3 main.py", output_bytes=4 << 20,
+                              cases=[("", None)] * 4))
+        assert len(b.raw) <= 16 << 20
+    cs = res["cases"]
+    assert "error" not in res and len(cs) == 4, {k: v for k, v in res.items() if k != "cases"}
+    assert len(cs[0]["stdout"]) == 4 << 20 and not cs[0]["stdout_truncated"], len(cs[0]["stdout"])
+    assert cs[1]["stdout_truncated"] and cs[3]["stdout_truncated"], [len(c["stdout"]) for c in cs]
+    assert sum(len(c["stdout"]) + len(c["stderr"]) for c in cs) < 16 << 20
+
+
+def test_cases_need_the_runner_as_pid1(stack, tmp_path):
+    """Outside a container (not PID 1) the runner cannot clean between cases."""
+    runner = os.path.join(BUILD, "coderank-runner")
+    frame = job_frame([("main.py", "print(1)\n")], "python3 main.py", cases=[("", None)])
+    p = subprocess.run([runner], input=frame, capture_output=True, timeout=30,
+                       env={"CODERANK_WORKDIR": str(tmp_path), "PATH": os.environ["PATH"]})
+    res = bson_decode(p.stdout)
+    assert res.get("error") == "test cases need the runner as PID 1", res
+    assert os.listdir(tmp_path) == []

@@ -6,9 +6,14 @@
  *   runjob -i coderank/python:1 -r 'python3 main.py' main.py
  *   runjob -i coderank/cpp:1 -c 'g++ -o main main.cpp' -r ./main -S 'input' main.cpp
  *   runjob -E -r ./main main.c > job.bson      (encode only)
+ *   runjob -i coderank/python:1 -r 'python3 main.py' -C '1 2' -X 3 -C '2 2' -X 4 \
+ *          -M tokens -F main.py util.py=pkg/util.py    (test cases, a multi-file program)
  *
- * Files are PATH or PATH=NAME. Bytes are printed escaped; -O DIR also writes
- * DIR/stdout, DIR/stderr and DIR/compile_output raw, for exact comparisons.
+ * Files are PATH or PATH=NAME (NAME may hold directories). -C TEXT adds a test
+ * case with TEXT as its input, -X TEXT gives the last one an expected output;
+ * -M MODE, -e EPSILON and -F (stop on failure) say how they are judged. Bytes
+ * are printed escaped; -O DIR also writes DIR/stdout, DIR/stderr and
+ * DIR/compile_output raw, for exact comparisons.
  * The exit status is 0 when a result was decoded, 2 otherwise.
  */
 #define _GNU_SOURCE
@@ -29,7 +34,8 @@
 static void usage(void)
 {
 	fputs("usage: runjob [-i IMAGE | -x RUNNER | -E] [-c COMPILE] -r RUN [-s FILE | -S TEXT]\n"
-	      "              [-t MS] [-T MS] [-o BYTES] [-m MB] [-p PIDS] [-u UID] [-O DIR] FILE[=NAME]...\n",
+	      "              [-t MS] [-T MS] [-o BYTES] [-m MB] [-p PIDS] [-u UID] [-O DIR]\n"
+	      "              [-C TEXT [-X TEXT]]... [-M MODE] [-e EPSILON] [-F] FILE[=NAME]...\n",
 	      stderr);
 	exit(2);
 }
@@ -89,6 +95,20 @@ static void dump(const char *dir, const char *name, const struct cr_bytes *b)
 		fclose(f);
 }
 
+/* One run's fields: the result's own, or a test case's. */
+static void print_run(const char *label, const struct cr_case_result *r)
+{
+	printf("%sexit=%d signal=%d timeout=%d oom=%d time_ms=%lld memory_kb=%lld\n", label,
+	       r->exit_code, r->signal, r->timeout, r->oom, (long long)r->time_ms,
+	       (long long)r->memory_kb);
+	printf("stdout_truncated=%d stderr_truncated=%d output_killed=%d\n",
+	       r->stdout_truncated, r->stderr_truncated, r->output_killed);
+	if (r->has_matched)
+		printf("matched=%d\n", r->matched);
+	print_bytes("stdout", &r->out);
+	print_bytes("stderr", &r->err);
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -112,10 +132,15 @@ int main(int argc, char **argv)
 	pid_t pid;
 	int64_t t0;
 	struct cr_result res;
+	struct cr_job_case cases[CR_FRAME_MAX_CASES];
 	char err[256];
 	int status;
 
-	while ((opt = getopt(argc, argv, "i:x:Ec:r:s:S:t:T:o:m:p:u:O:")) != -1) {
+	memset(cases, 0, sizeof cases);
+	job.cases = cases;
+	job.compare = CR_COMPARE_DEFAULT;
+	job.epsilon = CR_COMPARE_EPSILON_DEFAULT;
+	while ((opt = getopt(argc, argv, "i:x:Ec:r:s:S:t:T:o:m:p:u:O:C:X:M:e:F")) != -1) {
 		switch (opt) {
 		case 'i': image = optarg; break;
 		case 'x': runner = optarg; break;
@@ -139,6 +164,25 @@ int main(int argc, char **argv)
 		case 'p': pids = optarg; break;
 		case 'u': job.uid = atoi(optarg); break;
 		case 'O': outdir = optarg; break;
+		case 'C':
+			if (job.ncases == CR_FRAME_MAX_CASES)
+				usage();
+			cases[job.ncases].stdin_data.data = optarg;
+			cases[job.ncases++].stdin_data.len = strlen(optarg);
+			break;
+		case 'X':
+			if (job.ncases == 0)
+				usage();
+			cases[job.ncases - 1].expected.data = optarg;
+			cases[job.ncases - 1].expected.len = strlen(optarg);
+			cases[job.ncases - 1].has_expected = true;
+			break;
+		case 'M':
+			if (cr_compare_parse(optarg, strlen(optarg), &job.compare) < 0)
+				usage();
+			break;
+		case 'e': job.epsilon = atof(optarg); break;
+		case 'F': job.stop_on_failure = true; break;
 		default: usage();
 		}
 	}
@@ -224,13 +268,20 @@ int main(int argc, char **argv)
 		       res.compile_signal, res.compile_timeout, (long long)res.compile_time_ms);
 		print_bytes("compile_output", &res.compile_output);
 	}
-	printf("ran=%d exit=%d signal=%d timeout=%d oom=%d time_ms=%lld memory_kb=%lld\n",
-	       res.ran, res.exit_code, res.signal, res.timeout, res.oom, (long long)res.time_ms,
-	       (long long)res.memory_kb);
-	printf("stdout_truncated=%d stderr_truncated=%d output_killed=%d\n",
-	       res.stdout_truncated, res.stderr_truncated, res.output_killed);
-	print_bytes("stdout", &res.out);
-	print_bytes("stderr", &res.err);
+	printf("ran=%d ", res.ran);
+	print_run("", &(struct cr_case_result){
+		.exit_code = res.exit_code, .signal = res.signal, .timeout = res.timeout,
+		.oom = res.oom, .output_killed = res.output_killed, .out = res.out, .err = res.err,
+		.stdout_truncated = res.stdout_truncated, .stderr_truncated = res.stderr_truncated,
+		.time_ms = res.time_ms, .memory_kb = res.memory_kb });
+	for (int i = 0; i < res.ncases; i++) {
+		char label[32];
+
+		snprintf(label, sizeof label, "case %d: ", i + 1);
+		print_run(label, &res.cases[i]);
+	}
+	if (res.dirty || res.clean)
+		printf("clean=%d dirty=%s\n", res.clean, res.dirty ? res.dirty : "");
 	if (outdir) {
 		dump(outdir, "stdout", &res.out);
 		dump(outdir, "stderr", &res.err);

@@ -8,6 +8,7 @@
 #include "worker/runner/seccomp.h"
 #include "worker/runner/wipe.h"
 #include "worker/frame.h"
+#include "common/compare.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -182,6 +183,61 @@ static int send_result(struct cr_result *res)
 	return 0;
 }
 
+/*
+ * Acts on files as the sandbox user, so that the program owns what the runner
+ * makes for it (there is no CAP_CHOWN) and the sandbox's permissions apply to
+ * what the runner reads of it (there is no CAP_DAC_OVERRIDE either): setfsuid
+ * needs only CAP_SETUID and changes nothing else of the runner.
+ */
+static void as_sandbox_user(bool on)
+{
+	setfsgid(on ? (gid_t)job->uid : 0);
+	setfsuid(on ? (uid_t)job->uid : 0);
+}
+
+/*
+ * The directory that holds name's last component, walked from root one
+ * component at a time with O_DIRECTORY|O_NOFOLLOW (never a path lookup that
+ * could cross a link), each missing directory made first (mode 0755). The
+ * names passed cr_file_name_check() (frame.c). Returns a descriptor, root
+ * itself for a plain name, and the last component in *base; -1 and errno.
+ */
+static int open_parent(int root, const char *name, const char **base)
+{
+	int dir = root, e;
+	const char *p = name, *slash;
+
+	while ((slash = strchr(p, '/')) != NULL) {
+		char comp[NAME_MAX + 1];
+		size_t n = (size_t)(slash - p);
+		int next;
+
+		if (n == 0 || n > NAME_MAX) {
+			errno = EINVAL;
+			goto fail;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		if (mkdirat(dir, comp, 0755) < 0 && errno != EEXIST)
+			goto fail;
+		next = openat(dir, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			goto fail;
+		if (dir != root)
+			close(dir);
+		dir = next;
+		p = slash + 1;
+	}
+	*base = p;
+	return dir;
+fail:
+	e = errno;
+	if (dir != root)
+		close(dir);
+	errno = e;
+	return -1;
+}
+
 static int write_files(char *err, size_t errlen)
 {
 	int dir = open(workdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
@@ -190,29 +246,27 @@ static int write_files(char *err, size_t errlen)
 		snprintf(err, errlen, "could not open \"%s\": %s", workdir, strerror(errno));
 		return -1;
 	}
-	/*
-	 * Create the files as the sandbox user, so the program owns its sources
-	 * (there is no CAP_CHOWN): setfsuid needs only CAP_SETUID and changes
-	 * nothing else of the runner.
-	 */
-	setfsgid((gid_t)job->uid);
-	setfsuid((uid_t)job->uid);
+	as_sandbox_user(true);
 	for (int i = 0; i < job->nfiles; i++) {
 		const struct cr_job_file *f = &job->files[i];
+		const char *base = f->name;
+		int pdir = open_parent(dir, f->name, &base);
 		/* O_EXCL|O_NOFOLLOW: nothing of the sandbox has run yet, but never follow. */
-		int fd = openat(dir, f->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		int fd = pdir < 0 ? -1 : openat(pdir, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+						O_CLOEXEC, 0644);
 
 		if (fd < 0 || write_all(fd, f->data.data, f->data.len) < 0) {
 			snprintf(err, errlen, "could not write \"%s\": %s", f->name, strerror(errno));
-			if (fd >= 0)
-				close(fd);
 			rc = -1;
-			break;
 		}
-		close(fd);
+		if (fd >= 0)
+			close(fd);
+		if (pdir >= 0 && pdir != dir)
+			close(pdir);
+		if (rc < 0)
+			break;
 	}
-	setfsuid(0);
-	setfsgid(0);
+	as_sandbox_user(false);
 	close(dir);
 	return rc;
 }
@@ -763,14 +817,19 @@ static int compile_step(struct cr_result *res, bool *left_behind, char *err, siz
 	return 0;
 }
 
-static int execute_step(struct cr_result *res, bool *left_behind, char *err, size_t errlen)
+/*
+ * The run step with input, each stream capped at limit bytes, into r (its
+ * outputs even when the runner failed); -1 only when the runner itself failed.
+ */
+static int run_program(const struct cr_bytes *input, size_t limit, struct cr_case_result *r,
+		       bool *left_behind, char *err, size_t errlen)
 {
 	struct step st = {
 		.cmd = job->run,
 		.limit_ms = job->time_ms,
-		.input = &job->stdin_data,
-		.out.limit = (size_t)job->output_bytes,
-		.err.limit = (size_t)job->output_bytes,
+		.input = input,
+		.out.limit = limit,
+		.err.limit = limit,
 	};
 	struct cgroup_counters before, after;
 	int rc;
@@ -778,21 +837,44 @@ static int execute_step(struct cr_result *res, bool *left_behind, char *err, siz
 	cgroup_read(&cg, &before);
 	rc = run_step(&st, err, errlen);
 	cgroup_read(&cg, &after);
-	take(&res->out, &st.out);
-	take(&res->err, &st.err);
+	take(&r->out, &st.out);
+	take(&r->err, &st.err);
 	*left_behind |= st.left_behind;
 	if (rc < 0)
 		return -1;
+	exit_of(st.status, &r->exit_code, &r->signal);
+	r->timeout = st.timeout;
+	r->output_killed = st.output_killed;
+	r->stdout_truncated = st.out.truncated;
+	r->stderr_truncated = st.err.truncated;
+	r->time_ms = st.time_ms;
+	r->memory_kb = st.maxrss_kb;
+	r->oom = cgroup_oom_between(&before, &after,
+				    r->signal == SIGKILL && !st.timeout && !st.output_killed);
+	return 0;
+}
+
+/* The one run of a job without test cases, into the result's run fields. */
+static int execute_step(struct cr_result *res, bool *left_behind, char *err, size_t errlen)
+{
+	struct cr_case_result r = { 0 };
+	int rc = run_program(&job->stdin_data, (size_t)job->output_bytes, &r, left_behind,
+			     err, errlen);
+
+	res->out = r.out;
+	res->err = r.err;
+	if (rc < 0)
+		return -1;
 	res->ran = true;
-	exit_of(st.status, &res->exit_code, &res->signal);
-	res->timeout = st.timeout;
-	res->output_killed = st.output_killed;
-	res->stdout_truncated = st.out.truncated;
-	res->stderr_truncated = st.err.truncated;
-	res->time_ms = st.time_ms;
-	res->memory_kb = st.maxrss_kb;
-	res->oom = cgroup_oom_between(&before, &after,
-				      res->signal == SIGKILL && !st.timeout && !st.output_killed);
+	res->exit_code = r.exit_code;
+	res->signal = r.signal;
+	res->timeout = r.timeout;
+	res->output_killed = r.output_killed;
+	res->stdout_truncated = r.stdout_truncated;
+	res->stderr_truncated = r.stderr_truncated;
+	res->time_ms = r.time_ms;
+	res->memory_kb = r.memory_kb;
+	res->oom = r.oom;
 	return 0;
 }
 
@@ -924,13 +1006,16 @@ static bool quick_wipe(void)
 }
 
 /*
- * After a job whose container serves the next one: nothing of the run may
- * be left. Kill until no process but PID 1 is left, empty every writable
- * place and the IPC namespace as the run's uid, then check all of it here
- * and that the memory cgroup is back near its baseline. NULL when clean,
- * else why not (the container is then retired).
+ * After a job whose container serves the next one, and before each test case:
+ * nothing of the run may be left. Kill until no process but PID 1 is left,
+ * empty every writable place and the IPC namespace as the run's uid, then
+ * check all of it here and that the memory cgroup's resident memory is at most
+ * baseline + held (bytes the runner holds on purpose) + RUNNER_MEMORY_SLACK;
+ * *resident gets what was measured (NULL: not wanted). NULL when clean, else
+ * why not (the container is then retired).
  */
-static const char *sweep(char *why, size_t whylen)
+static const char *sweep(int64_t baseline, int64_t held, int64_t *resident_out, char *why,
+			 size_t whylen)
 {
 	int64_t resident;
 	int left;
@@ -959,39 +1044,540 @@ static const char *sweep(char *why, size_t whylen)
 	}
 	malloc_trim(0);
 	resident = cgroup_resident_bytes(&cg);
-	if (resident < 0 || resident_baseline < 0) {
+	if (resident_out)
+		*resident_out = resident;
+	if (resident < 0 || baseline < 0) {
 		snprintf(why, whylen, "the memory cgroup cannot be read");
 		return why;
 	}
-	if (resident > resident_baseline + RUNNER_MEMORY_SLACK) {
+	if (resident > baseline + held + RUNNER_MEMORY_SLACK) {
 		snprintf(why, whylen, "memory %lld KiB above its baseline",
-			 (long long)((resident - resident_baseline) / 1024));
+			 (long long)((resident - baseline - held) / 1024));
 		return why;
 	}
 	return NULL;
 }
 
+/* ---- test cases: the snapshot of /work ---------------------------------------- */
+
+/* One entry of /work as the compile step left it, in pre-order (parents first). */
+struct snap_entry {
+	int parent;		/* index of its directory, -1 for /work itself */
+	char *name;		/* one component */
+	mode_t type;		/* S_IFREG, S_IFDIR or S_IFLNK */
+	mode_t mode;		/* permission bits only */
+	struct timespec mtime;
+	char *data;		/* a file's content or a link's target (NUL-terminated) */
+	size_t len;
+};
+
+struct snapshot {
+	struct snap_entry *e;
+	int n, alloc;
+	int64_t bytes;		/* contents and targets, bounded by RUNNER_SNAPSHOT_BYTES */
+	int64_t held;		/* what it costs in memory, counted by the first clean */
+};
+
+static struct snapshot snap;		/* of the job being served; freed after its result */
+static int64_t case_baseline = -1;	/* resident memory right after the first clean */
+
+/* Memory a buffer of len bytes costs, generously: the memory check's allowance. */
+static int64_t held_bytes(size_t len)
+{
+	return (int64_t)len + 8192;
+}
+
+static void snapshot_free(void)
+{
+	for (int i = 0; i < snap.n; i++) {
+		free(snap.e[i].name);
+		free(snap.e[i].data);
+	}
+	free(snap.e);
+	memset(&snap, 0, sizeof snap);
+}
+
+/* Paths in messages are cut to this many bytes. */
+#define RUNNER_PATH_SHOWN 200
+
+/* workdir/.../name, name being in the directory of entry parent: for messages. */
+static void snap_path(int parent, const char *name, char *buf, size_t buflen)
+{
+	int chain[RUNNER_SNAPSHOT_DEPTH + 1], n = 0;
+	size_t len;
+
+	for (int i = parent; i >= 0 && n < (int)(sizeof chain / sizeof chain[0]); i = snap.e[i].parent)
+		chain[n++] = i;
+	len = (size_t)snprintf(buf, buflen, "%s", workdir);
+	while (n > 0 && len < buflen)
+		len += (size_t)snprintf(buf + len, buflen - len, "/%s", snap.e[chain[--n]].name);
+	if (len < buflen)
+		snprintf(buf + len, buflen - len, "/%s", name);
+}
+
+static int snap_fail(int parent, const char *name, const char *what, char *why, size_t whylen)
+{
+	char path[RUNNER_PATH_SHOWN];
+
+	snap_path(parent, name, path, sizeof path);
+	snprintf(why, whylen, "\"%s\" %s", path, what);
+	return -1;
+}
+
+static struct snap_entry *snap_add(int parent, const char *name, const struct stat *st)
+{
+	struct snap_entry *e;
+
+	if (snap.n == snap.alloc) {
+		int na = snap.alloc ? snap.alloc * 2 : 64;
+		struct snap_entry *p = realloc(snap.e, (size_t)na * sizeof *p);
+
+		if (!p)
+			return NULL;
+		snap.held += (int64_t)(na - snap.alloc) * (int64_t)sizeof *p;
+		snap.e = p;
+		snap.alloc = na;
+	}
+	e = &snap.e[snap.n];
+	memset(e, 0, sizeof *e);
+	e->name = strdup(name);
+	if (!e->name)
+		return NULL;
+	e->parent = parent;
+	e->type = st->st_mode & S_IFMT;
+	e->mode = st->st_mode & 0777;
+	e->mtime = st->st_mtim;
+	snap.n++;
+	snap.held += held_bytes(strlen(name));
+	return e;
+}
+
+/* A regular file's content into e; its open descriptor is fd. */
+static int snap_read(struct snap_entry *e, int fd, const struct stat *st)
+{
+	struct stat now;
+	ssize_t n;
+
+	if (fstat(fd, &now) < 0 || !S_ISREG(now.st_mode) || now.st_ino != st->st_ino ||
+	    now.st_size != st->st_size) {
+		errno = EAGAIN;
+		return -1;
+	}
+	e->data = malloc((size_t)st->st_size + 1);
+	if (!e->data)
+		return -1;
+	n = read_full(fd, e->data, (size_t)st->st_size);
+	if (n != (ssize_t)st->st_size) {
+		if (n >= 0)
+			errno = EIO;
+		return -1;
+	}
+	e->data[n] = '\0';
+	e->len = (size_t)n;
+	return 0;
+}
+
+static int snap_dir(int fd, int parent, int depth, char *why, size_t whylen);
+
+/* One entry of the directory at dfd (entry index parent). */
+static int snap_one(int dfd, int parent, const char *name, int depth, char *why, size_t whylen)
+{
+	struct stat st;
+	struct snap_entry *e;
+	int fd, rc;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return snap_fail(parent, name, strerror(errno), why, whylen);
+	if (snap.n >= RUNNER_SNAPSHOT_ENTRIES) {
+		snprintf(why, whylen, "more than %d files and directories in %s", RUNNER_SNAPSHOT_ENTRIES,
+			 workdir);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
+		return snap_fail(parent, name, "is neither a file, a directory nor a symbolic link",
+				 why, whylen);
+	if (S_ISDIR(st.st_mode) && depth >= RUNNER_SNAPSHOT_DEPTH)
+		return snap_fail(parent, name, "is nested too deep", why, whylen);
+	if (!S_ISDIR(st.st_mode) && snap.bytes + st.st_size > RUNNER_SNAPSHOT_BYTES) {
+		snprintf(why, whylen, "more than %lld bytes in %s", (long long)RUNNER_SNAPSHOT_BYTES,
+			 workdir);
+		return -1;
+	}
+	e = snap_add(parent, name, &st);
+	if (!e)
+		return snap_fail(parent, name, "could not be kept: out of memory", why, whylen);
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(dfd, name, target, sizeof target - 1);
+
+		if (n < 0 || !(e->data = strndup(target, (size_t)n)))
+			return snap_fail(parent, name, strerror(errno), why, whylen);
+		e->len = (size_t)n;
+	} else if (S_ISREG(st.st_mode)) {
+		fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		rc = fd < 0 ? -1 : snap_read(e, fd, &st);
+		if (fd >= 0)
+			close(fd);
+		if (rc < 0)
+			return snap_fail(parent, name, strerror(errno), why, whylen);
+	} else {
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return snap_fail(parent, name, strerror(errno), why, whylen);
+		return snap_dir(fd, snap.n - 1, depth + 1, why, whylen);
+	}
+	snap.bytes += (int64_t)e->len;
+	snap.held += held_bytes(e->len) + (e->len >= 64 * 1024 ? 4096 : 0);
+	return 0;
+}
+
+/* Every entry of the directory open at fd (closed here), after entry parent. */
+static int snap_dir(int fd, int parent, int depth, char *why, size_t whylen)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d) {
+		close(fd);
+		return snap_fail(parent, ".", strerror(errno), why, whylen);
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno)
+				rc = snap_fail(parent, ".", strerror(errno), why, whylen);
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		rc = snap_one(dirfd(d), parent, de->d_name, depth, why, whylen);
+		if (rc < 0)
+			break;
+	}
+	closedir(d);
+	return rc;
+}
+
+/*
+ * /work as the compile step left it, into snap, read as the sandbox user and
+ * never through a link. -1 with why when it cannot be kept whole: the job
+ * then ends as a failed compilation.
+ */
+static int snapshot_take(char *why, size_t whylen)
+{
+	int fd, rc;
+
+	as_sandbox_user(true);
+	fd = open(workdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, whylen, "\"%s\" cannot be read: %s", workdir, strerror(errno));
+		rc = -1;
+	} else {
+		rc = snap_dir(fd, -1, 0, why, whylen);
+	}
+	as_sandbox_user(false);
+	return rc;
+}
+
+/* Gives a restored entry (open at fd) its mode and time, as it was. */
+static int snap_finish(int fd, const struct snap_entry *e)
+{
+	struct timespec t[2] = { e->mtime, e->mtime };
+
+	return fchmod(fd, e->mode) < 0 || futimens(fd, t) < 0 ? -1 : 0;
+}
+
+/* Entry e into the directory at dfd; a directory's descriptor goes to *dirfd. */
+static int restore_one(int dfd, const struct snap_entry *e, int *dirfd_out)
+{
+	int fd;
+
+	*dirfd_out = -1;
+	if (e->type == S_IFLNK)
+		return symlinkat(e->data, dfd, e->name);
+	if (e->type == S_IFDIR) {
+		/* writable until its content is in; snap_finish gives it its mode */
+		if (mkdirat(dfd, e->name, 0700) < 0)
+			return -1;
+		*dirfd_out = openat(dfd, e->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		return *dirfd_out < 0 ? -1 : 0;
+	}
+	fd = openat(dfd, e->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, e->data, e->len) < 0 || snap_finish(fd, e) < 0) {
+		int err = errno;
+
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return close(fd);
+}
+
+/*
+ * Puts the snapshot back into the emptied /work, as the sandbox user, with
+ * *at() calls relative to directory descriptors only (O_EXCL, O_NOFOLLOW).
+ * The entries are in pre-order, so a stack of the open directories from
+ * /work down to the current one is all it needs; a directory gets its mode
+ * and time once it is left, when its content is complete.
+ */
+static int snapshot_restore(char *why, size_t whylen)
+{
+	struct { int idx, fd; } stack[RUNNER_SNAPSHOT_DEPTH + 2];
+	int top = 0, bad = -1, e = 0;
+	char path[RUNNER_PATH_SHOWN];
+
+	as_sandbox_user(true);
+	stack[0].idx = -1;
+	stack[0].fd = open(workdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (stack[0].fd < 0) {
+		snprintf(why, whylen, "\"%s\": %s", workdir, strerror(errno));
+		as_sandbox_user(false);
+		return -1;
+	}
+	/* one step past the last entry, whose parent -1 closes every directory */
+	for (int i = 0; bad < 0 && i <= snap.n; i++) {
+		int parent = i < snap.n ? snap.e[i].parent : -1, fd;
+
+		while (bad < 0 && top > 0 && stack[top].idx != parent) {
+			if (snap_finish(stack[top].fd, &snap.e[stack[top].idx]) < 0) {
+				e = errno;
+				bad = stack[top].idx;
+			}
+			close(stack[top--].fd);
+		}
+		if (bad >= 0 || i == snap.n)
+			break;
+		if (stack[top].idx != parent || top + 1 >= (int)(sizeof stack / sizeof stack[0])) {
+			e = EINVAL;	/* not in pre-order: cannot happen */
+			bad = i;
+		} else if (restore_one(stack[top].fd, &snap.e[i], &fd) < 0) {
+			e = errno;
+			bad = i;
+		} else if (fd >= 0) {
+			stack[++top].idx = i;
+			stack[top].fd = fd;
+		}
+	}
+	for (; top >= 0; top--)
+		close(stack[top].fd);
+	as_sandbox_user(false);
+	if (bad < 0)
+		return 0;
+	snap_path(snap.e[bad].parent, snap.e[bad].name, path, sizeof path);
+	snprintf(why, whylen, "\"%s\": %s", path, strerror(e));
+	return -1;
+}
+
+/* ---- test cases: the runs ------------------------------------------------------- */
+
+/*
+ * Ends the job as a failed compilation, the program's doing: "coderank: why"
+ * closes the compiler's output; the compiler's own output is cut to make room
+ * for it within the cap.
+ */
+static void compile_refused(struct cr_result *res, const char *why)
+{
+	struct cr_bytes *o = &res->compile_output;
+	size_t cap = (size_t)job->compile_output_bytes, n, keep;
+	char msg[400];
+	char *p;
+	int w = snprintf(msg, sizeof msg, "%scoderank: %s\n",
+			 o->len && o->data[o->len - 1] != '\n' ? "\n" : "", why);
+
+	n = w < 0 ? 0 : (size_t)w < sizeof msg ? (size_t)w : sizeof msg - 1;
+	if (n > cap)
+		n = cap;
+	keep = o->len < cap - n ? o->len : cap - n;
+	p = realloc(o->data, keep + n + 1);
+	if (p) {
+		memcpy(p + keep, msg, n);
+		p[keep + n] = '\0';
+		o->data = p;
+		o->len = keep + n;
+	}
+	res->compiled = true;
+	res->compile_exit = 1;
+	res->compile_signal = 0;
+}
+
+/* What the decoded job costs in memory: the first clean's allowance. */
+static int64_t job_held(void)
+{
+	int64_t n = held_bytes(job->stdin_data.len) +
+		    (int64_t)job->ncases * (int64_t)sizeof *job->cases;
+
+	for (int i = 0; i < job->nfiles; i++)
+		n += held_bytes(job->files[i].data.len) + held_bytes(strlen(job->files[i].name));
+	for (int i = 0; i < job->ncases; i++)
+		n += held_bytes(job->cases[i].stdin_data.len) + held_bytes(job->cases[i].expected.len);
+	return n;
+}
+
+/* What the case results gathered so far cost in memory. */
+static int64_t results_held(const struct cr_result *res)
+{
+	int64_t n = (int64_t)job->ncases * (int64_t)sizeof *res->cases;
+
+	for (int i = 0; i < res->ncases; i++)
+		n += held_bytes(res->cases[i].out.len) + held_bytes(res->cases[i].err.len);
+	return n;
+}
+
+/*
+ * The clean before a case (sweep()). The first one is measured against the
+ * container's baseline plus what this job holds (the decoded job, the
+ * compiler's output, the snapshot) and sets the baseline of the next ones,
+ * which allow only the case results gathered since.
+ */
+static const char *clean_for_case(const struct cr_result *res, char *why, size_t whylen)
+{
+	int64_t resident = -1;
+	const char *dirty;
+
+	if (case_baseline >= 0)
+		return sweep(case_baseline, results_held(res), NULL, why, whylen);
+	dirty = sweep(resident_baseline,
+		      job_held() + snap.held + held_bytes(res->compile_output.len) +
+		      results_held(res), &resident, why, whylen);
+	if (!dirty)
+		case_baseline = resident;
+	return dirty;
+}
+
+/*
+ * Each stream of a case may keep job->output_bytes, as long as the result
+ * frame stays under CR_FRAME_MAX_BYTES: past that, the later cases get what
+ * is left (their streams show as truncated).
+ */
+static size_t case_output_limit(const struct cr_result *res)
+{
+	int64_t used = RUNNER_RESULT_RESERVE + (int64_t)res->compile_output.len, room;
+
+	for (int i = 0; i < res->ncases; i++)
+		used += (int64_t)(res->cases[i].out.len + res->cases[i].err.len);
+	room = used < CR_FRAME_MAX_BYTES ? (CR_FRAME_MAX_BYTES - used) / 2 : 0;
+	return (size_t)(room < job->output_bytes ? room : job->output_bytes);
+}
+
+/* A case stop_on_failure stops after. */
+static bool case_failed(const struct cr_case_result *r)
+{
+	return r->exit_code != 0 || r->signal != 0 || r->timeout || r->oom || r->output_killed ||
+	       r->stdout_truncated || r->stderr_truncated || (r->has_matched && !r->matched);
+}
+
+/* One case: clean, restore /work, run, compare. false when the runner failed (err). */
+static bool run_case(struct cr_result *res, int i, bool *left_behind, char *err, size_t errlen)
+{
+	const struct cr_job_case *jc = &job->cases[i];
+	struct cr_case_result *r = &res->cases[res->ncases];
+	char why[300];
+
+	if (clean_for_case(res, why, sizeof why)) {
+		snprintf(err, errlen, "could not clean between test cases: %s", why);
+		return false;
+	}
+	if (snapshot_restore(why, sizeof why) < 0) {
+		snprintf(err, errlen, "could not restore %s for test case %d: %s", workdir, i + 1, why);
+		return false;
+	}
+	if (run_program(&jc->stdin_data, case_output_limit(res), r, left_behind, err, errlen) < 0) {
+		free(r->out.data);
+		free(r->err.data);
+		memset(r, 0, sizeof *r);
+		return false;
+	}
+	res->ncases++;
+	res->ran = true;
+	if (jc->has_expected) {
+		/* a cut stream is not the program's whole output: never a match */
+		r->has_matched = true;
+		r->matched = !r->stdout_truncated && !r->output_killed &&
+			     cr_output_matches(job->compare, job->epsilon, r->out.data, r->out.len,
+					       jc->expected.data, jc->expected.len);
+	}
+	return true;
+}
+
+/* Compiled (or nothing to compile): snapshot /work, then every case in turn. */
+static bool run_cases(struct cr_result *res, bool *left_behind, char *err, size_t errlen)
+{
+	char why[300];
+
+	if (snapshot_take(why, sizeof why) < 0) {
+		snapshot_free();
+		compile_refused(res, why);
+		return true;
+	}
+	res->cases = calloc((size_t)job->ncases, sizeof *res->cases);
+	if (!res->cases) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	for (int i = 0; i < job->ncases; i++) {
+		if (!run_case(res, i, left_behind, err, errlen))
+			return false;
+		if (job->stop_on_failure && case_failed(&res->cases[res->ncases - 1]))
+			break;
+	}
+	return true;
+}
+
 /* Why a job that ended this way retires its container, or NULL. */
 static const char *unclean_end(const struct cr_result *res, bool runner_failed, bool left_behind)
 {
+	/* the one run, or every case: any of them that ended so retires it */
+	struct cr_case_result all = { .timeout = res->timeout, .oom = res->oom,
+				      .output_killed = res->output_killed, .signal = res->signal };
+
+	for (int i = 0; i < res->ncases; i++) {
+		all.timeout |= res->cases[i].timeout;
+		all.oom |= res->cases[i].oom;
+		all.output_killed |= res->cases[i].output_killed;
+		if (!all.signal)
+			all.signal = res->cases[i].signal;
+	}
 	if (runner_failed)
 		return "runner error";
-	if (res->compile_timeout || res->timeout)
+	if (res->compile_timeout || all.timeout)
 		return "timeout";
-	if (res->oom)
+	if (all.oom)
 		return "memory limit";
-	if (res->output_killed)
+	if (all.output_killed)
 		return "output limit";
-	if (res->compile_signal || res->signal)
+	if (res->compile_signal || all.signal)
 		return "killed by a signal";
 	if (left_behind)
 		return "processes outlived the program";
 	return NULL;
 }
 
+/*
+ * The sweep after the job. With cases it allows what the runner still holds
+ * on purpose until the result is sent: the snapshot (in the baseline of the
+ * cases), the case results, or, when no case ran, the decoded job.
+ */
+static const char *final_sweep(const struct cr_result *res, char *why, size_t whylen)
+{
+	if (job->ncases == 0)
+		return sweep(resident_baseline, 0, NULL, why, whylen);
+	if (case_baseline >= 0)
+		return sweep(case_baseline, results_held(res), NULL, why, whylen);
+	return sweep(resident_baseline, job_held() + held_bytes(res->compile_output.len), NULL, why,
+		     whylen);
+}
+
 /* Runs one decoded job into res; false when the runner itself failed (err). */
 static bool run_job(struct cr_result *res, bool *left_behind, char *err, size_t errlen)
 {
+	if (job->ncases > 0 && !is_init) {
+		snprintf(err, errlen, "test cases need the runner as PID 1");
+		return false;
+	}
 	if (write_files(err, errlen) < 0)
 		return false;
 	if (job->compile) {
@@ -1000,6 +1586,8 @@ static bool run_job(struct cr_result *res, bool *left_behind, char *err, size_t 
 		if (res->compile_exit != 0 || res->compile_signal != 0 || res->compile_timeout)
 			return true;
 	}
+	if (job->ncases > 0)
+		return run_cases(res, left_behind, err, errlen);
 	return execute_step(res, left_behind, err, errlen) == 0;
 }
 
@@ -1028,13 +1616,16 @@ static int serve_one(bool first)
 		snprintf(err, sizeof err, "no job frame on stdin");
 	if (r != 0 || cr_job_decode(doc, len, &j, err, sizeof err) < 0)
 		goto done;
+	/* the decoded job is all that is needed: the sweeps need not count the frame */
+	free(doc);
+	doc = NULL;
 	job = &j;
 	ok = run_job(&res, &left_behind, err, sizeof err);
 	if (j.keep) {
 		t0 = now_ms();
 		dirty = unclean_end(&res, !ok, left_behind);
 		if (!dirty)
-			dirty = sweep(why, sizeof why);
+			dirty = final_sweep(&res, why, sizeof why);
 		res.clean = dirty == NULL;
 		if (dirty && dirty != why)
 			snprintf(why, sizeof why, "%s", dirty);
@@ -1053,6 +1644,8 @@ done:
 	res.error = NULL;
 	res.dirty = NULL;
 	cr_result_free(&res);
+	snapshot_free();
+	case_baseline = -1;
 	cr_job_free(&j);
 	job = NULL;
 	return r;

@@ -37,10 +37,40 @@
  * check failed) the runner writes the result and exits: it never serves
  * again, whatever the worker does.
  *
- * Compiling once for many runs (test cases) fits these pieces as they are:
- * compile as one uid into /work, leave the artefacts readable and not
- * writable by others, then run each case as a fresh uid with a sweep of
- * every place but /work between cases, and the full sweep at the end.
+ * Test cases (the job's cases, frame.h): the program is compiled once and run
+ * once per case, each run in a sandbox as clean as the next job's. After the
+ * compile step (or at once without one) the runner takes a snapshot of /work
+ * into its own memory: a walk with openat/fstatat(AT_SYMLINK_NOFOLLOW)/
+ * readlinkat that never follows a link, reading as the job's uid (setfsuid),
+ * so the sandbox's permissions apply. It keeps regular files (content,
+ * permission bits, mtime), directories and symbolic links (target); anything
+ * else, an unreadable entry, or more than RUNNER_SNAPSHOT_BYTES,
+ * RUNNER_SNAPSHOT_ENTRIES or RUNNER_SNAPSHOT_DEPTH ends the job as a failed
+ * compilation ("coderank: why" in the compiler's output): it is the
+ * program's doing. Then, before each case, the same clean as after a job
+ * (sweep(): kill, reap, wipe /work, /tmp, /dev/shm, /dev/mqueue and SysV IPC,
+ * check it all), then the snapshot is put back as the job's uid with
+ * mkdirat/openat(O_EXCL|O_NOFOLLOW)/symlinkat relative to directory
+ * descriptors and fchmod, and the run step runs with the case's input. So
+ * nothing one case writes anywhere is seen by the next: each starts from
+ * what the compiler left. Hard links come back as separate files.
+ *
+ * Why in memory and not a copy on disk: the runner has neither
+ * CAP_DAC_OVERRIDE (it could not read a mode 000 file of the program's) nor
+ * CAP_CHOWN (it could not give a copy back to the uid), a copy in /tmp would
+ * be the program's to change, and /work and /tmp are different tmpfs mounts,
+ * so no hard link can stand in for a copy. The price is memory: while the
+ * cases run the container holds /work twice (the snapshot and the restored
+ * tree). The memory check of each clean allows for what the runner holds on
+ * purpose: the first clean allows the decoded job, the compiler's output and
+ * the snapshot, and sets a baseline; the later ones, and the sweep after the
+ * last case, allow that baseline plus the case results gathered since. The
+ * snapshot and the results are freed once the result frame is sent. A clean
+ * that fails is a runner error (the container is retired); cases need the
+ * runner as PID 1. Every case counts for the end of the job: any case's
+ * time-out, OOM, output kill or signal retires the container as one run's
+ * would. The cases' outputs share the result frame's CR_FRAME_MAX_BYTES:
+ * once it is nearly full, later cases keep less (their streams truncated).
  *
  * Exit status 0: the worker closed stdin between jobs, or an unclean job's
  * result was written; 1 means not even an error result could be written.
@@ -63,5 +93,18 @@
 #define RUNNER_WIPE_MS 5000
 /* Sandbox mode: resident memory (anon + shmem) allowed above the first baseline. */
 #define RUNNER_MEMORY_SLACK (8LL * 1024 * 1024)
+
+/* Test cases: the most bytes (file contents, link targets) the snapshot of /work keeps. */
+#define RUNNER_SNAPSHOT_BYTES (64LL * 1024 * 1024)
+/* Test cases: the most entries (files, directories, links) the snapshot keeps. */
+#define RUNNER_SNAPSHOT_ENTRIES 10000
+/* Test cases: the most directory levels below /work the snapshot follows (open descriptors). */
+#define RUNNER_SNAPSHOT_DEPTH 64
+/*
+ * Test cases: room kept in the result frame for everything but the cases'
+ * outputs (field names, numbers, error texts); the outputs share the rest of
+ * CR_FRAME_MAX_BYTES with the compiler's output.
+ */
+#define RUNNER_RESULT_RESERVE (256 * 1024)
 
 #endif

@@ -357,7 +357,8 @@ static void test_check_limits_accepted(void)
 {
 	static const char *const ok[] = {
 		"",							/* the defaults */
-		"output_limit_bytes = 4194304\n",			/* the runner's cap */
+		"output_limit_bytes = 4194304\nmax_test_cases = 1\n",	/* the runner's cap */
+		"output_limit_bytes = 126976\n",		/* 129 streams of a 64-case result */
 		"max_source_bytes = 1048576\nmax_input_bytes = 15663104\n",	/* room exactly */
 		"max_body_bytes = 16777216\n",
 		"api_wait_margin_seconds = 600\n",	/* nginx's read timeout is made to fit */
@@ -386,13 +387,20 @@ static void test_check_limits_result_frame(void)
 
 	/* 3 x 320 KiB + 64 KiB = 1 MiB; a small job so that the job frame fits too */
 	limits_config(&c, "output_limit_bytes = 327680\nmax_input_bytes = 0\n"
-		      "max_body_bytes = 65536\n");
+		      "max_body_bytes = 65536\nmax_test_cases = 1\n");
 	CU_ASSERT_EQUAL(cr_config_check_limits(&c, &small, err, sizeof(err)), 0);
 	c.output_limit_bytes++;
 	CU_ASSERT_EQUAL(cr_config_check_limits(&c, &small, err, sizeof(err)), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "output_limit_bytes"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "CR_FRAME_MAX_BYTES"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "at most 327680"));
+	/* two cases: 5 streams of 192 KiB + 64 KiB = 1 MiB */
+	c.max_test_cases = 2;
+	c.output_limit_bytes = 196608;
+	CU_ASSERT_EQUAL(cr_config_check_limits(&c, &small, err, sizeof(err)), 0);
+	c.output_limit_bytes++;
+	CU_ASSERT_EQUAL(cr_config_check_limits(&c, &small, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "max_test_cases (2)"));
 	cr_config_free(&c);
 }
 

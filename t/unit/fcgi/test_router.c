@@ -50,7 +50,30 @@ static const struct {
 	{ "GET", "/", ROUTE_NOT_FOUND, NULL, "", "" },
 	{ "GET", "", ROUTE_NOT_FOUND, NULL, "", "" },
 	{ "POST", "/api/v1/executex", ROUTE_NOT_FOUND, NULL, "", "" },
+	{ "GET", "/api/v1/execute/abc/tests/3", ROUTE_OK, execute_test_get, "abc", "" },
+	{ "POST", "/api/v1/execute/abc/tests/3", ROUTE_BAD_METHOD, NULL, "", "GET" },
+	{ "GET", "/api/v1/execute/abc/tests/", ROUTE_NOT_FOUND, NULL, "", "" },
+	{ "GET", "/api/v1/execute/abc/tests", ROUTE_NOT_FOUND, NULL, "", "" },
+	{ "GET", "/api/v1/execute/abc/tests/3/x", ROUTE_NOT_FOUND, NULL, "", "" },
 };
+
+/* The {n} segment beside {id}; one too long to be an index is the "?" marker. */
+static void test_two_captures(void)
+{
+	struct route_match m;
+
+	CU_ASSERT_EQUAL_FATAL(router_match(router_table, "GET", "/api/v1/execute/abc/tests/12",
+					   &m), ROUTE_OK);
+	CU_ASSERT_STRING_EQUAL(m.id, "abc");
+	CU_ASSERT_STRING_EQUAL(m.n, "12");
+	CU_ASSERT_EQUAL_FATAL(router_match(router_table, "GET",
+					   "/api/v1/execute/abc/tests/12345678901234567890", &m),
+			      ROUTE_OK);
+	CU_ASSERT_STRING_EQUAL(m.n, "?");
+	CU_ASSERT_EQUAL_FATAL(router_match(router_table, "GET", "/api/v1/execute/abc", &m),
+			      ROUTE_OK);
+	CU_ASSERT_STRING_EQUAL(m.n, "");
+}
 
 static void test_table(void)
 {
@@ -144,6 +167,7 @@ void router_suite(void)
 		{ "Allow lists every method of a path", test_shared_path_allow },
 		{ "/execute, /execute/batch and /execute/{id}", test_execute_methods },
 		{ "overlong id", test_id_too_long },
+		{ "{id} and {n} of a test case", test_two_captures },
 		{ NULL, NULL },
 	};
 	CR_ADD_SUITE("router", tests);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,7 +229,7 @@ static void test_login(void)
 
 static void test_execute(void)
 {
-	const struct vlimits lim = { 2u << 20, 65536, 1u << 20 };
+	const struct vlimits lim = { 2u << 20, 65536, 1u << 20, 64 };
 	char *src_max = repeat("a", 65536), *src_over = repeat("a", 65537);
 	char *in_max = repeat("b", 1u << 20), *in_over = repeat("b", (1u << 20) + 1);
 	static const struct { const char *text; int want; size_t srclen, inlen; } cases[] = {
@@ -299,7 +300,7 @@ static void test_execute(void)
 /* The field a failure of validate_execute() names (for a batch's "submissions[i].field"). */
 static void test_execute_field(void)
 {
-	const struct vlimits lim = { 1024, 8, 4 };
+	const struct vlimits lim = { 1024, 8, 4, 64 };
 	static const struct { const char *text; int status; const char *field; } cases[] = {
 		{ "{\"source_code\":\"x\"}", 400, "language" },
 		{ "{\"language\":1,\"source_code\":\"x\"}", 400, "language" },
@@ -359,7 +360,7 @@ static void test_batch(void)
 /* Each item as POST /execute's body, its message naming the index and the field. */
 static void test_batch_item(void)
 {
-	const struct vlimits lim = { 1024, 8, 4 };
+	const struct vlimits lim = { 1024, 8, 4, 64 };
 	struct json_object *o = obj("{\"submissions\":["
 				    "{\"language\":\"python\",\"source_code\":\"print(1)\"},"
 				    "{\"language\":\"py thon\",\"source_code\":\"x\"},"
@@ -603,6 +604,113 @@ static void test_request_id(void)
 	free(id65);
 }
 
+/* test_cases, compare, epsilon, stop_on_first_failure, files: each rule, and its message. */
+static void test_execute_judge(void)
+{
+	const struct vlimits lim = { 2u << 20, 64, 16, 3 };
+#define BODY(rest) "{\"language\":\"python\",\"source_code\":\"print(1)\"" rest "}"
+	static const struct { const char *text; int want; const char *says; } cases[] = {
+		{ BODY(",\"test_cases\":[{}]"), 0, NULL },
+		{ BODY(",\"test_cases\":[{\"name\":\"a\",\"input\":\"1\",\"expected_output\":\"2\"},"
+		       "{\"input\":\"a\\u0000b\"},{\"expected_output\":null}]"), 0, NULL },
+		{ BODY(",\"test_cases\":null"), 0, NULL },
+		{ BODY(",\"test_cases\":[]"), 400, "1 to 3 items" },
+		{ BODY(",\"test_cases\":[{},{},{},{}]"), 400, "not 4" },
+		{ BODY(",\"test_cases\":{}"), 400, "must be an array" },
+		{ BODY(",\"test_cases\":[5]"), 400, "test_cases[0] must be an object" },
+		{ BODY(",\"test_cases\":[{},{\"input\":5}]"), 400, "test_cases[1].input must be a string" },
+		{ BODY(",\"test_cases\":[{\"name\":\"a\\nb\"}]"), 400, "control characters" },
+		{ BODY(",\"test_cases\":[{\"input\":\"12345678\",\"expected_output\":\"123456789\"}]"),
+		  413, "total 17 bytes" },
+		{ BODY(",\"input\":\"x\",\"test_cases\":[{}]"), 400, "cannot both be given" },
+		{ BODY(",\"input\":null,\"test_cases\":[{}]"), 0, NULL },
+		{ BODY(",\"test_cases\":[{}],\"compare\":\"tokens\",\"stop_on_first_failure\":true"), 0, NULL },
+		{ BODY(",\"test_cases\":[{}],\"compare\":\"float\",\"epsilon\":1e-9"), 0, NULL },
+		{ BODY(",\"test_cases\":[{}],\"compare\":\"float\",\"epsilon\":0"), 0, NULL },
+		{ BODY(",\"test_cases\":[{}],\"compare\":\"fuzzy\""), 400, "one of exact, lines" },
+		{ BODY(",\"test_cases\":[{}],\"compare\":\"lines\",\"epsilon\":0.1"), 400, "'float' only" },
+		{ BODY(",\"test_cases\":[{}],\"compare\":\"float\",\"epsilon\":-1"), 400, "0 or more" },
+		{ BODY(",\"test_cases\":[{}],\"compare\":\"float\",\"epsilon\":\"1\""), 400, "0 or more" },
+		{ BODY(",\"test_cases\":[{}],\"stop_on_first_failure\":1"), 400, "true or false" },
+		{ BODY(",\"compare\":\"exact\""), 400, "'compare' needs test_cases" },
+		{ BODY(",\"stop_on_first_failure\":false"), 400, "needs test_cases" },
+		{ BODY(",\"files\":[{\"name\":\"util.py\",\"content\":\"x=1\"}]"), 0, NULL },
+		{ BODY(",\"files\":[{\"name\":\"a/b/c/d/e.py\",\"content\":\"\"},"
+		       "{\"name\":\"a/b/x.py\",\"content\":\"\"}]"), 0, NULL },
+		{ BODY(",\"files\":[]"), 0, NULL },
+		{ BODY(",\"files\":[{\"name\":\"../x.py\",\"content\":\"\"}]"), 400, "'../x.py'" },
+		{ BODY(",\"files\":[{\"name\":\"/etc/x\",\"content\":\"\"}]"), 400, "relative" },
+		{ BODY(",\"files\":[{\"name\":\"-rf\",\"content\":\"\"}]"), 400, "'-rf'" },
+		{ BODY(",\"files\":[{\"name\":\"a/b/c/d/e/f.py\",\"content\":\"\"}]"), 400, "levels" },
+		{ BODY(",\"files\":[{\"name\":\"a\\u0000b\",\"content\":\"\"}]"), 400, "files[0].name" },
+		{ BODY(",\"files\":[{\"name\":\"x.py\"}]"), 400, "needs a name and a content" },
+		{ BODY(",\"files\":[{\"name\":\"x.py\",\"content\":\"a\\u0000\"}]"), 400, "NUL" },
+		{ BODY(",\"files\":[{\"name\":\"x.py\",\"content\":\"\"},{\"name\":\"x.py\",\"content\":\"\"}]"),
+		  400, "files[1].name 'x.py' collides with files[0]" },
+		{ BODY(",\"files\":[{\"name\":\"a/b.py\",\"content\":\"\"},{\"name\":\"a\",\"content\":\"\"}]"),
+		  400, "collides" },
+		{ BODY(",\"files\":[{\"name\":\"ab\",\"content\":\"\"},{\"name\":\"a\",\"content\":\"\"}]"),
+		  0, NULL },
+		/* print(1) is 8 bytes: 8 + 56 = 64 fits, 8 + 57 does not */
+		{ BODY(",\"files\":[{\"name\":\"x\",\"content\":\"" "12345678901234567890123456789012345678901234567890123456" "\"}]"),
+		  0, NULL },
+		{ BODY(",\"files\":[{\"name\":\"x\",\"content\":\"" "123456789012345678901234567890123456789012345678901234567" "\"}]"),
+		  413, "total 65 bytes" },
+	};
+#undef BODY
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct execute_req r;
+		struct verr e = { 0, NULL, "", NULL };
+		struct json_object *o = obj(cases[i].text);
+		int rc;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		memset(&r, 0, sizeof(r));
+		rc = validate_execute(o, &lim, &r, &e);
+		check(rc, &e, cases[i].want, cases[i].text);
+		if (rc != 0 && cases[i].says && !strstr(e.message, cases[i].says))
+			fprintf(stderr, "\n%s: \"%s\" lacks \"%s\"\n", cases[i].text, e.message,
+				cases[i].says);
+		if (rc != 0 && cases[i].says)
+			CU_ASSERT_PTR_NOT_NULL(strstr(e.message, cases[i].says));
+		json_object_put(o);
+	}
+}
+
+/* What validate_execute() leaves in the request: the arrays, the mode, the defaults. */
+static void test_execute_judge_values(void)
+{
+	const struct vlimits lim = { 2u << 20, 65536, 1u << 20, 64 };
+	struct json_object *o = obj("{\"language\":\"c\",\"source_code\":\"x\","
+				    "\"test_cases\":[{},{}],\"compare\":\"float\",\"epsilon\":0.5,"
+				    "\"stop_on_first_failure\":true,"
+				    "\"files\":[{\"name\":\"u.h\",\"content\":\"\"}]}");
+	struct execute_req r;
+	struct verr e;
+
+	CU_ASSERT_EQUAL_FATAL(validate_execute(o, &lim, &r, &e), 0);
+	CU_ASSERT_EQUAL(json_object_array_length(r.tests), 2);
+	CU_ASSERT_EQUAL(json_object_array_length(r.files), 1);
+	CU_ASSERT_EQUAL(r.compare, CR_COMPARE_FLOAT);
+	CU_ASSERT_DOUBLE_EQUAL(r.epsilon, 0.5, 1e-12);
+	CU_ASSERT_TRUE(r.stop_on_first_failure);
+	json_object_put(o);
+
+	o = obj("{\"language\":\"c\",\"source_code\":\"x\",\"test_cases\":[{}]}");
+	CU_ASSERT_EQUAL_FATAL(validate_execute(o, &lim, &r, &e), 0);
+	CU_ASSERT_EQUAL(r.compare, CR_COMPARE_LINES);
+	CU_ASSERT_DOUBLE_EQUAL(r.epsilon, CR_COMPARE_EPSILON_DEFAULT, 1e-15);
+	CU_ASSERT_FALSE(r.stop_on_first_failure);
+	CU_ASSERT_PTR_NULL(r.files);
+	json_object_put(o);
+
+	o = obj("{\"language\":\"c\",\"source_code\":\"x\"}");
+	CU_ASSERT_EQUAL_FATAL(validate_execute(o, &lim, &r, &e), 0);
+	CU_ASSERT_PTR_NULL(r.tests);
+	CU_ASSERT_PTR_NULL(r.files);
+	json_object_put(o);
+}
+
 void validate_suite(void)
 {
 	static const struct cr_test tests[] = {
@@ -612,6 +720,8 @@ void validate_suite(void)
 		{ "login fields", test_login },
 		{ "execute fields and sizes", test_execute },
 		{ "execute: the field at fault", test_execute_field },
+		{ "execute: test cases, comparison, files", test_execute_judge },
+		{ "execute: what the judge fields leave", test_execute_judge_values },
 		{ "batch: the list", test_batch },
 		{ "batch: each item, named", test_batch_item },
 		{ "batch: no wait", test_batch_wait },

@@ -11,6 +11,7 @@
 #include "t/unit/cu.h"
 #include "worker/frame.h"
 
+#include <math.h>
 #include <string.h>
 
 void frame_suite(void);
@@ -208,7 +209,8 @@ static bson_t *job_doc(const struct bad_case *c)
 	return b;
 }
 
-static bson_t *files_doc(int nfiles, const char *fname)
+/* The sample job with "files" named names[0..n) (NULL entries: "f<i>"). */
+static bson_t *named_files_doc(const char *const *names, int n)
 {
 	struct bad_case none = { "none", NULL, M_NONE, NULL, 0 };
 	bson_t *b = job_doc(&none), *out = bson_new(), arr, f;
@@ -220,12 +222,12 @@ static bson_t *files_doc(int nfiles, const char *fname)
 		if (strcmp(bson_iter_key(&it), "files") != 0)
 			bson_append_iter(out, NULL, 0, &it);
 	BSON_APPEND_ARRAY_BEGIN(out, "files", &arr);
-	for (int i = 0; i < nfiles; i++) {
-		char key[16], nm[64];
+	for (int i = 0; i < n; i++) {
+		char key[16], nm[300];
 
 		snprintf(key, sizeof key, "%d", i);
-		if (i == 0)
-			snprintf(nm, sizeof nm, "%s", fname);
+		if (names[i])
+			snprintf(nm, sizeof nm, "%s", names[i]);
 		else
 			snprintf(nm, sizeof nm, "f%d", i);
 		BSON_APPEND_DOCUMENT_BEGIN(&arr, key, &f);
@@ -236,6 +238,13 @@ static bson_t *files_doc(int nfiles, const char *fname)
 	bson_append_array_end(out, &arr);
 	bson_destroy(b);
 	return out;
+}
+
+static bson_t *files_doc(int nfiles, const char *fname)
+{
+	const char *names[CR_FRAME_MAX_FILES + 2] = { fname };
+
+	return named_files_doc(names, nfiles);
 }
 
 static int decode_bson(const bson_t *b, char *err, size_t errlen)
@@ -285,11 +294,16 @@ static void test_job_table(void)
 
 static void test_file_names(void)
 {
+	/* cr_file_name_check() decides (t/unit/common/test_filename.c has its table) */
 	static const struct { const char *name; bool ok; } names[] = {
 		{ "main.py", true }, { "Main.java", true }, { "a-b_c.txt", true },
+		{ "a/b", true }, { "pkg/util.py", true }, { "a/b/c/d/e.py", true },
+		{ "a..b", true }, { "c++/x.cpp", true },
 		{ "", false }, { ".", false }, { "..", false }, { "../etc", false },
-		{ "a/b", false }, { "/etc/passwd", false }, { "a..b", false },
-		{ "-rf", false }, { "a\nb", false }, { "a\\b", false },
+		{ "../x", false }, { "/etc/x", false }, { "/etc/passwd", false },
+		{ "a/b/c/d/e/f.py", false }, { "a/../b", false }, { "a/./b", false },
+		{ "a//b", false }, { "a/", false }, { "-rf", false }, { "a/-rf", false },
+		{ "a\nb", false }, { "a\\b", false }, { "a b", false }, { "caf\xc3\xa9", false },
 	};
 	char err[256];
 
@@ -301,6 +315,27 @@ static void test_file_names(void)
 			fprintf(stderr, "\n  name \"%s\": rc=%d (%s)\n", names[i].name, rc, err);
 		CU_ASSERT_EQUAL(rc, names[i].ok ? 0 : -1);
 		bson_destroy(b);
+	}
+	/* Two files may share directories; a file cannot also be a directory. */
+	{
+		static const struct { const char *a, *b; bool ok; } pairs[] = {
+			{ "pkg/a.py", "pkg/b.py", true }, { "pkg/a.py", "pkg/sub/b.py", true },
+			{ "pkg", "pkg.py", true }, { "a", "ab/c", true },
+			{ "pkg", "pkg/b.py", false }, { "pkg/sub/b.py", "pkg/sub", false },
+			{ "pkg/a.py", "pkg/a.py", false },
+		};
+
+		for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+			const char *two[] = { pairs[i].a, pairs[i].b };
+			bson_t *b = named_files_doc(two, 2);
+			int rc = decode_bson(b, err, sizeof err);
+
+			if ((rc == 0) != pairs[i].ok)
+				fprintf(stderr, "\n  names \"%s\", \"%s\": rc=%d (%s)\n", pairs[i].a,
+					pairs[i].b, rc, err);
+			CU_ASSERT_EQUAL(rc, pairs[i].ok ? 0 : -1);
+			bson_destroy(b);
+		}
 	}
 	/* CR_FRAME_MAX_FILES is fine, one more is not. */
 	for (int n = CR_FRAME_MAX_FILES; n <= CR_FRAME_MAX_FILES + 1; n++) {
@@ -582,6 +617,454 @@ static void test_result_sandbox_raw(void)
 	}
 }
 
+/* ---- test cases: job "cases", "compare", "epsilon", "stop_on_failure" ------- */
+
+static void test_job_cases_roundtrip(void)
+{
+	static char in1[] = "1 2\n", in2[] = "a\0b", exp1[] = "3\n", exp3[] = "\0\xff";
+	struct cr_job_case cases[3] = {
+		{ .stdin_data = { in1, sizeof in1 - 1 }, .expected = { exp1, sizeof exp1 - 1 },
+		  .has_expected = true },
+		{ .stdin_data = { in2, sizeof in2 - 1 } },	/* no comparison */
+		{ .stdin_data = { NULL, 0 }, .expected = { exp3, sizeof exp3 - 1 },
+		  .has_expected = true },
+	};
+	struct cr_job j = sample_job(), d;
+	char err[256] = "";
+	size_t len;
+	uint8_t *doc;
+
+	j.cases = cases;
+	j.ncases = 3;
+	j.compare = CR_COMPARE_FLOAT;
+	j.epsilon = 0.25;
+	j.stop_on_failure = true;
+	doc = cr_job_encode(&j, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	CU_ASSERT_EQUAL_FATAL(cr_job_decode(doc, len, &d, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(d.ncases, 3);
+	CU_ASSERT_EQUAL(d.compare, CR_COMPARE_FLOAT);
+	CU_ASSERT_EQUAL(d.epsilon, 0.25);
+	CU_ASSERT_TRUE(d.stop_on_failure);
+	CU_ASSERT_TRUE(d.cases[0].has_expected);
+	CU_ASSERT_EQUAL(d.cases[0].stdin_data.len, 4);
+	CU_ASSERT_EQUAL(memcmp(d.cases[0].stdin_data.data, in1, 4), 0);
+	CU_ASSERT_EQUAL(d.cases[0].expected.len, 2);
+	CU_ASSERT_EQUAL(memcmp(d.cases[0].expected.data, exp1, 2), 0);
+	CU_ASSERT_FALSE(d.cases[1].has_expected);
+	CU_ASSERT_EQUAL(d.cases[1].stdin_data.len, 3);
+	CU_ASSERT_EQUAL(memcmp(d.cases[1].stdin_data.data, in2, 3), 0);
+	CU_ASSERT_PTR_NOT_NULL(d.cases[1].expected.data);
+	CU_ASSERT_EQUAL(d.cases[1].expected.len, 0);
+	CU_ASSERT_EQUAL(d.cases[2].stdin_data.len, 0);
+	CU_ASSERT_PTR_NOT_NULL(d.cases[2].stdin_data.data);
+	CU_ASSERT_TRUE(d.cases[2].has_expected);
+	CU_ASSERT_EQUAL(d.cases[2].expected.len, 2);
+	CU_ASSERT_EQUAL(memcmp(d.cases[2].expected.data, exp3, 2), 0);
+	/* the top-level stdin still travels; the runner does not use it */
+	CU_ASSERT_EQUAL(d.stdin_data.len, 5);
+	cr_job_free(&d);
+	CU_ASSERT_PTR_NULL(d.cases);
+	CU_ASSERT_EQUAL(d.ncases, 0);
+	free(doc);
+
+	/* every compare mode by name, an exact epsilon of 0, stop_on_failure false */
+	for (int m = CR_COMPARE_EXACT; m <= CR_COMPARE_FLOAT; m++) {
+		j.compare = (enum cr_compare)m;
+		j.epsilon = 0;
+		j.stop_on_failure = false;
+		doc = cr_job_encode(&j, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+		CU_ASSERT_EQUAL_FATAL(cr_job_decode(doc, len, &d, err, sizeof err), 0);
+		CU_ASSERT_EQUAL(d.compare, (enum cr_compare)m);
+		CU_ASSERT_EQUAL(d.epsilon, 0);
+		CU_ASSERT_FALSE(d.stop_on_failure);
+		cr_job_free(&d);
+		free(doc);
+	}
+}
+
+/* Without cases the frame has none of the new keys, and the decoder's defaults hold. */
+static void test_job_without_cases(void)
+{
+	struct cr_job j = sample_job(), d;
+	static const char *const keys[] = { "cases", "compare", "epsilon", "stop_on_failure" };
+	char err[256];
+	size_t len;
+	uint8_t *doc;
+	bson_t b;
+
+	j.compare = CR_COMPARE_TOKENS;	/* ignored without cases */
+	j.stop_on_failure = true;
+	doc = cr_job_encode(&j, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	CU_ASSERT_FATAL(bson_init_static(&b, doc, len));
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		CU_ASSERT_FALSE(bson_has_field(&b, keys[i]));
+	CU_ASSERT_EQUAL_FATAL(cr_job_decode(doc, len, &d, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(d.ncases, 0);
+	CU_ASSERT_PTR_NULL(d.cases);
+	CU_ASSERT_EQUAL(d.compare, CR_COMPARE_DEFAULT);
+	CU_ASSERT_EQUAL(d.epsilon, CR_COMPARE_EPSILON_DEFAULT);
+	CU_ASSERT_FALSE(d.stop_on_failure);
+	cr_job_free(&d);
+	free(doc);
+}
+
+/* Appends n cases to b, each { stdin: "<i>" } (plus expected when with_expected). */
+static void add_cases(bson_t *b, int n, bool with_expected)
+{
+	bson_t arr, c;
+
+	BSON_APPEND_ARRAY_BEGIN(b, "cases", &arr);
+	for (int i = 0; i < n; i++) {
+		char key[16];
+
+		snprintf(key, sizeof key, "%d", i);
+		BSON_APPEND_DOCUMENT_BEGIN(&arr, key, &c);
+		bson_append_binary(&c, "stdin", -1, BSON_SUBTYPE_BINARY, (const uint8_t *)key,
+				   (uint32_t)strlen(key));
+		if (with_expected)
+			bson_append_binary(&c, "expected", -1, BSON_SUBTYPE_BINARY,
+					   (const uint8_t *)key, (uint32_t)strlen(key));
+		bson_append_document_end(&arr, &c);
+	}
+	bson_append_array_end(b, &arr);
+}
+
+static void cases_one(bson_t *b) { add_cases(b, 1, true); }
+static void cases_none(bson_t *b) { add_cases(b, 0, false); }
+static void cases_max(bson_t *b) { add_cases(b, CR_FRAME_MAX_CASES, true); }
+static void cases_too_many(bson_t *b) { add_cases(b, CR_FRAME_MAX_CASES + 1, false); }
+static void cases_twice(bson_t *b) { add_cases(b, 1, false); add_cases(b, 1, false); }
+static void cases_doc(bson_t *b)
+{
+	bson_t c;
+
+	BSON_APPEND_DOCUMENT_BEGIN(b, "cases", &c);
+	bson_append_document_end(b, &c);
+}
+static void cases_elem_int(bson_t *b)
+{
+	bson_t arr;
+
+	BSON_APPEND_ARRAY_BEGIN(b, "cases", &arr);
+	BSON_APPEND_INT32(&arr, "0", 1);
+	bson_append_array_end(b, &arr);
+}
+/* One case document made by fill. */
+static void one_case(bson_t *b, void (*fill)(bson_t *))
+{
+	bson_t arr, c;
+
+	BSON_APPEND_ARRAY_BEGIN(b, "cases", &arr);
+	BSON_APPEND_DOCUMENT_BEGIN(&arr, "0", &c);
+	fill(&c);
+	bson_append_document_end(&arr, &c);
+	bson_append_array_end(b, &arr);
+}
+static void fill_no_stdin(bson_t *c)
+{
+	bson_append_binary(c, "expected", -1, BSON_SUBTYPE_BINARY, (const uint8_t *)"x", 1);
+}
+static void fill_stdin_str(bson_t *c) { BSON_APPEND_UTF8(c, "stdin", "x"); }
+static void fill_two_stdin(bson_t *c)
+{
+	bson_append_binary(c, "stdin", -1, BSON_SUBTYPE_BINARY, (const uint8_t *)"x", 1);
+	bson_append_binary(c, "stdin", -1, BSON_SUBTYPE_BINARY, (const uint8_t *)"y", 1);
+}
+static void fill_expected_sub5(bson_t *c)
+{
+	bson_append_binary(c, "stdin", -1, BSON_SUBTYPE_BINARY, (const uint8_t *)"x", 1);
+	bson_append_binary(c, "expected", -1, BSON_SUBTYPE_MD5, (const uint8_t *)"x", 1);
+}
+static void fill_extra_key(bson_t *c)
+{
+	bson_append_binary(c, "stdin", -1, BSON_SUBTYPE_BINARY, (const uint8_t *)"x", 1);
+	BSON_APPEND_UTF8(c, "name", "a newer writer's field");
+}
+static void case_no_stdin(bson_t *b) { one_case(b, fill_no_stdin); }
+static void case_stdin_str(bson_t *b) { one_case(b, fill_stdin_str); }
+static void case_two_stdin(bson_t *b) { one_case(b, fill_two_stdin); }
+static void case_expected_sub5(bson_t *b) { one_case(b, fill_expected_sub5); }
+static void case_extra_key(bson_t *b) { one_case(b, fill_extra_key); }
+static void cmp_tokens(bson_t *b) { BSON_APPEND_UTF8(b, "compare", "tokens"); }
+static void cmp_unknown(bson_t *b) { BSON_APPEND_UTF8(b, "compare", "fuzzy"); }
+static void cmp_upper(bson_t *b) { BSON_APPEND_UTF8(b, "compare", "EXACT"); }
+static void cmp_empty(bson_t *b) { BSON_APPEND_UTF8(b, "compare", ""); }
+static void cmp_nul(bson_t *b) { bson_append_utf8(b, "compare", -1, "exact\0x", 7); }
+static void cmp_int(bson_t *b) { BSON_APPEND_INT32(b, "compare", 0); }
+static void eps_quarter(bson_t *b) { BSON_APPEND_DOUBLE(b, "epsilon", 0.25); }
+static void eps_zero(bson_t *b) { BSON_APPEND_DOUBLE(b, "epsilon", 0.0); }
+static void eps_negative(bson_t *b) { BSON_APPEND_DOUBLE(b, "epsilon", -1e-9); }
+static void eps_nan(bson_t *b) { BSON_APPEND_DOUBLE(b, "epsilon", NAN); }
+static void eps_inf(bson_t *b) { BSON_APPEND_DOUBLE(b, "epsilon", INFINITY); }
+static void eps_int(bson_t *b) { BSON_APPEND_INT32(b, "epsilon", 1); }
+static void eps_str(bson_t *b) { BSON_APPEND_UTF8(b, "epsilon", "0.1"); }
+static void stop_true(bson_t *b) { BSON_APPEND_BOOL(b, "stop_on_failure", true); }
+static void stop_int(bson_t *b) { BSON_APPEND_INT32(b, "stop_on_failure", 1); }
+
+/* A row of a raw table: what add() appends to a good frame, and what must come of it. */
+struct raw_row {
+	const char *what;
+	void (*add)(bson_t *);
+	int rc;
+	int ncases;
+};
+
+/* The sample job plus add(), decoded; *job gets it (free it) when rc is 0. */
+static int decode_job_with(void (*add)(bson_t *), struct cr_job *job)
+{
+	struct bad_case none = { "none", NULL, M_NONE, NULL, 0 };
+	bson_t *b = job_doc(&none);
+	char err[256] = "";
+	int rc;
+
+	add(b);
+	rc = cr_job_decode(bson_get_data(b), b->len, job, err, sizeof err);
+	bson_destroy(b);
+	return rc;
+}
+
+/* Each row as a job (the sample job plus add) or a result ({v: 1} plus add). */
+static void check_raw_rows(const struct raw_row *rows, size_t n, bool result)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cr_job j;
+		struct cr_result r;
+		int rc = result ? decode_result_with(rows[i].add, &r) : decode_job_with(rows[i].add, &j);
+		int ncases = result ? r.ncases : j.ncases;
+
+		if (rc != rows[i].rc || ncases != rows[i].ncases)
+			fprintf(stderr, "\n  %s \"%s\": rc=%d ncases=%d\n", result ? "result" : "job",
+				rows[i].what, rc, ncases);
+		CU_ASSERT_EQUAL(rc, rows[i].rc);
+		CU_ASSERT_EQUAL(ncases, rows[i].ncases);
+		/* a refused frame is zeroed */
+		CU_ASSERT(rc == 0 || (result ? (void *)r.cases : (void *)j.cases) == NULL);
+		if (result)
+			cr_result_free(&r);
+		else
+			cr_job_free(&j);
+	}
+}
+
+static void test_job_cases_raw(void)
+{
+	static const struct raw_row rows[] = {
+		{ "one case", cases_one, 0, 1 },
+		{ "an empty array: no cases", cases_none, 0, 0 },
+		{ "64 cases", cases_max, 0, CR_FRAME_MAX_CASES },
+		{ "65 cases", cases_too_many, -1, 0 },
+		{ "cases twice", cases_twice, -1, 0 },
+		{ "cases a document", cases_doc, -1, 0 },
+		{ "a case that is not a document", cases_elem_int, -1, 0 },
+		{ "a case without stdin", case_no_stdin, -1, 0 },
+		{ "a case's stdin a string", case_stdin_str, -1, 0 },
+		{ "a case with two stdin", case_two_stdin, -1, 0 },
+		{ "a case's expected subtype 5", case_expected_sub5, -1, 0 },
+		{ "a case with an unknown key", case_extra_key, 0, 1 },
+		{ "compare tokens", cmp_tokens, 0, 0 },
+		{ "compare unknown", cmp_unknown, -1, 0 },
+		{ "compare in capitals", cmp_upper, -1, 0 },
+		{ "compare empty", cmp_empty, -1, 0 },
+		{ "compare with a NUL", cmp_nul, -1, 0 },
+		{ "compare an integer", cmp_int, -1, 0 },
+		{ "epsilon 0.25", eps_quarter, 0, 0 },
+		{ "epsilon 0", eps_zero, 0, 0 },
+		{ "epsilon negative", eps_negative, -1, 0 },
+		{ "epsilon NaN", eps_nan, -1, 0 },
+		{ "epsilon infinite", eps_inf, -1, 0 },
+		{ "epsilon an integer", eps_int, -1, 0 },
+		{ "epsilon a string", eps_str, -1, 0 },
+		{ "stop_on_failure true", stop_true, 0, 0 },
+		{ "stop_on_failure an integer", stop_int, -1, 0 },
+	};
+	struct cr_job j;
+
+	check_raw_rows(rows, sizeof rows / sizeof rows[0], false);
+	/* the values behind a few of the rows */
+	CU_ASSERT_EQUAL_FATAL(decode_job_with(cmp_tokens, &j), 0);
+	CU_ASSERT_EQUAL(j.compare, CR_COMPARE_TOKENS);
+	cr_job_free(&j);
+	CU_ASSERT_EQUAL_FATAL(decode_job_with(eps_quarter, &j), 0);
+	CU_ASSERT_EQUAL(j.epsilon, 0.25);
+	cr_job_free(&j);
+	CU_ASSERT_EQUAL_FATAL(decode_job_with(stop_true, &j), 0);
+	CU_ASSERT_TRUE(j.stop_on_failure);
+	cr_job_free(&j);
+	CU_ASSERT_EQUAL_FATAL(decode_job_with(cases_max, &j), 0);
+	CU_ASSERT_EQUAL(j.cases[63].stdin_data.len, 2);
+	CU_ASSERT_EQUAL(memcmp(j.cases[63].expected.data, "63", 2), 0);
+	cr_job_free(&j);
+}
+
+static void test_job_cases_encode_refuses(void)
+{
+	struct cr_job_case cases[CR_FRAME_MAX_CASES + 1];
+	struct cr_job j = sample_job();
+	size_t len;
+	uint8_t *doc;
+
+	memset(cases, 0, sizeof cases);
+	j.cases = cases;
+	j.compare = CR_COMPARE_LINES;
+	j.ncases = CR_FRAME_MAX_CASES;
+	doc = cr_job_encode(&j, &len);
+	CU_ASSERT_PTR_NOT_NULL(doc);
+	free(doc);
+	j.ncases = CR_FRAME_MAX_CASES + 1;
+	CU_ASSERT_PTR_NULL(cr_job_encode(&j, &len));
+	j.ncases = -1;
+	CU_ASSERT_PTR_NULL(cr_job_encode(&j, &len));
+	j.ncases = 1;
+	j.epsilon = NAN;
+	CU_ASSERT_PTR_NULL(cr_job_encode(&j, &len));
+	j.epsilon = -1;
+	CU_ASSERT_PTR_NULL(cr_job_encode(&j, &len));
+	j.epsilon = 0;
+	j.compare = (enum cr_compare)42;
+	CU_ASSERT_PTR_NULL(cr_job_encode(&j, &len));
+	j.compare = CR_COMPARE_LINES;
+	j.cases = NULL;
+	CU_ASSERT_PTR_NULL(cr_job_encode(&j, &len));
+}
+
+/* ---- test cases: result "cases" ------------------------------------------- */
+
+static void test_result_cases_roundtrip(void)
+{
+	static char o1[] = "3\n", e2[] = "boom\0\xff";
+	struct cr_case_result cases[2] = {
+		{ .exit_code = 0, .out = { o1, sizeof o1 - 1 }, .time_ms = 12, .memory_kb = 3000,
+		  .has_matched = true, .matched = true },
+		{ .exit_code = -1, .signal = 9, .timeout = true, .oom = true, .output_killed = true,
+		  .err = { e2, sizeof e2 - 1 }, .stdout_truncated = true, .stderr_truncated = true,
+		  .time_ms = INT64_MAX, .memory_kb = 1 },
+	};
+	struct cr_result r = { .compiled = true, .ran = true, .exit_code = -1, .clean = true,
+			       .cases = cases, .ncases = 2 }, d;
+	char err[256];
+	size_t len;
+	uint8_t *doc = cr_result_encode(&r, &len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	CU_ASSERT_EQUAL_FATAL(cr_result_decode(doc, len, &d, err, sizeof err), 0);
+	CU_ASSERT_TRUE(d.ran && d.clean);
+	CU_ASSERT_EQUAL_FATAL(d.ncases, 2);
+	CU_ASSERT_EQUAL(d.cases[0].exit_code, 0);
+	CU_ASSERT_EQUAL(d.cases[0].signal, 0);
+	CU_ASSERT_FALSE(d.cases[0].timeout || d.cases[0].oom || d.cases[0].output_killed);
+	CU_ASSERT_EQUAL(d.cases[0].out.len, 2);
+	CU_ASSERT_EQUAL(memcmp(d.cases[0].out.data, o1, 2), 0);
+	CU_ASSERT_PTR_NOT_NULL(d.cases[0].err.data);
+	CU_ASSERT_EQUAL(d.cases[0].err.len, 0);
+	CU_ASSERT_EQUAL(d.cases[0].time_ms, 12);
+	CU_ASSERT_EQUAL(d.cases[0].memory_kb, 3000);
+	CU_ASSERT_TRUE(d.cases[0].has_matched && d.cases[0].matched);
+	CU_ASSERT_EQUAL(d.cases[1].exit_code, -1);
+	CU_ASSERT_EQUAL(d.cases[1].signal, 9);
+	CU_ASSERT_TRUE(d.cases[1].timeout && d.cases[1].oom && d.cases[1].output_killed);
+	CU_ASSERT_TRUE(d.cases[1].stdout_truncated && d.cases[1].stderr_truncated);
+	CU_ASSERT_EQUAL(d.cases[1].err.len, 6);
+	CU_ASSERT_EQUAL(memcmp(d.cases[1].err.data, e2, 6), 0);
+	CU_ASSERT_EQUAL(d.cases[1].time_ms, INT64_MAX);
+	CU_ASSERT_FALSE(d.cases[1].has_matched);	/* no expected: no "matched" */
+	cr_result_free(&d);
+	CU_ASSERT_PTR_NULL(d.cases);
+	free(doc);
+
+	/* matched false travels as false, not as absent */
+	cases[0].matched = false;
+	r.ncases = 1;
+	doc = cr_result_encode(&r, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	CU_ASSERT_EQUAL_FATAL(cr_result_decode(doc, len, &d, err, sizeof err), 0);
+	CU_ASSERT_EQUAL_FATAL(d.ncases, 1);
+	CU_ASSERT_TRUE(d.cases[0].has_matched);
+	CU_ASSERT_FALSE(d.cases[0].matched);
+	cr_result_free(&d);
+	free(doc);
+
+	/* without cases: no "cases" key */
+	r.ncases = 0;
+	r.cases = NULL;
+	doc = cr_result_encode(&r, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	CU_ASSERT_EQUAL_FATAL(cr_result_decode(doc, len, &d, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(d.ncases, 0);
+	CU_ASSERT_PTR_NULL(d.cases);
+	cr_result_free(&d);
+	free(doc);
+	/* the encoder's bounds */
+	r.cases = cases;
+	r.ncases = CR_FRAME_MAX_CASES + 1;
+	CU_ASSERT_PTR_NULL(cr_result_encode(&r, &len));
+	r.ncases = 1;
+	r.cases = NULL;
+	CU_ASSERT_PTR_NULL(cr_result_encode(&r, &len));
+}
+
+/* A result's "cases" with n documents of fill. */
+static void result_cases(bson_t *b, int n, void (*fill)(bson_t *))
+{
+	bson_t arr, c;
+
+	BSON_APPEND_ARRAY_BEGIN(b, "cases", &arr);
+	for (int i = 0; i < n; i++) {
+		char key[16];
+
+		snprintf(key, sizeof key, "%d", i);
+		BSON_APPEND_DOCUMENT_BEGIN(&arr, key, &c);
+		if (fill)
+			fill(&c);
+		bson_append_document_end(&arr, &c);
+	}
+	bson_append_array_end(b, &arr);
+}
+static void rc_matched(bson_t *c) { BSON_APPEND_BOOL(c, "matched", true); }
+static void rc_matched_int(bson_t *c) { BSON_APPEND_INT32(c, "matched", 1); }
+static void rc_exit_twice(bson_t *c) { BSON_APPEND_INT32(c, "exit_code", 0); BSON_APPEND_INT32(c, "exit_code", 1); }
+static void rc_exit_big(bson_t *c) { BSON_APPEND_INT32(c, "exit_code", 256); }
+static void rc_time_negative(bson_t *c) { BSON_APPEND_INT64(c, "time_ms", -1); }
+static void rc_stdout_str(bson_t *c) { BSON_APPEND_UTF8(c, "stdout", "x"); }
+static void res_cases_empty_docs(bson_t *b) { result_cases(b, 3, NULL); }
+static void res_cases_max(bson_t *b) { result_cases(b, CR_FRAME_MAX_CASES, rc_matched); }
+static void res_cases_too_many(bson_t *b) { result_cases(b, CR_FRAME_MAX_CASES + 1, NULL); }
+static void res_case_matched_int(bson_t *b) { result_cases(b, 1, rc_matched_int); }
+static void res_case_exit_twice(bson_t *b) { result_cases(b, 1, rc_exit_twice); }
+static void res_case_exit_big(bson_t *b) { result_cases(b, 1, rc_exit_big); }
+static void res_case_time_negative(bson_t *b) { result_cases(b, 1, rc_time_negative); }
+static void res_case_stdout_str(bson_t *b) { result_cases(b, 1, rc_stdout_str); }
+static void res_cases_bool(bson_t *b) { BSON_APPEND_BOOL(b, "cases", true); }
+
+static void test_result_cases_raw(void)
+{
+	static const struct raw_row rows[] = {
+		{ "three empty case documents", res_cases_empty_docs, 0, 3 },
+		{ "64 cases", res_cases_max, 0, CR_FRAME_MAX_CASES },
+		{ "65 cases", res_cases_too_many, -1, 0 },
+		{ "matched an integer", res_case_matched_int, -1, 0 },
+		{ "exit_code twice", res_case_exit_twice, -1, 0 },
+		{ "exit_code 256", res_case_exit_big, -1, 0 },
+		{ "time_ms negative", res_case_time_negative, -1, 0 },
+		{ "stdout a string", res_case_stdout_str, -1, 0 },
+		{ "cases a boolean", res_cases_bool, -1, 0 },
+	};
+	struct cr_result r;
+
+	check_raw_rows(rows, sizeof rows / sizeof rows[0], true);
+	/* absent fields read as zero, bytes as empty, never NULL */
+	CU_ASSERT_EQUAL_FATAL(decode_result_with(res_cases_empty_docs, &r), 0);
+	CU_ASSERT_PTR_NOT_NULL(r.cases[2].out.data);
+	CU_ASSERT_PTR_NOT_NULL(r.cases[2].err.data);
+	CU_ASSERT_FALSE(r.cases[2].has_matched);
+	cr_result_free(&r);
+	CU_ASSERT_EQUAL_FATAL(decode_result_with(res_cases_max, &r), 0);
+	CU_ASSERT_TRUE(r.cases[63].has_matched && r.cases[63].matched);
+	cr_result_free(&r);
+}
+
 void frame_suite(void)
 {
 	static const struct cr_test tests[] = {
@@ -598,6 +1081,12 @@ void frame_suite(void)
 		{ "job keep raw", test_job_keep_raw },
 		{ "result clean, dirty, cleanup_ms", test_result_sandbox_fields },
 		{ "result sandbox fields raw", test_result_sandbox_raw },
+		{ "job cases round trip", test_job_cases_roundtrip },
+		{ "job without cases", test_job_without_cases },
+		{ "job cases raw", test_job_cases_raw },
+		{ "job cases: the encoder refuses", test_job_cases_encode_refuses },
+		{ "result cases round trip", test_result_cases_roundtrip },
+		{ "result cases raw", test_result_cases_raw },
 		{ NULL, NULL },
 	};
 

@@ -277,6 +277,150 @@ static void test_internal_error(void)
 	CU_ASSERT(!v.has_exit_code && !v.has_exit_signal && !v.out.present);
 }
 
+/* ---- verdict_tests ----------------------------------------------------------- */
+
+static const struct verdict_limits case_lim = { 1000, 10, 64, 65536 };
+
+/* A result of n cases that all exited 0 with "ok", matched as given. */
+static void cases_result(struct cr_result *r, struct cr_case_result *c, int n)
+{
+	memset(r, 0, sizeof(*r));
+	memset(c, 0, sizeof(*c) * (size_t)n);
+	r->ran = true;
+	r->compiled = true;
+	r->compile_exit = 0;
+	r->cases = c;
+	r->ncases = n;
+	for (int i = 0; i < n; i++) {
+		c[i].out.data = (char *)(uintptr_t)"ok";
+		c[i].out.len = 2;
+		c[i].time_ms = 10 + i;
+		c[i].memory_kb = 100 * (i + 1);
+		c[i].has_matched = true;
+		c[i].matched = true;
+	}
+}
+
+static void judge(const struct cr_result *r, int total, bool stop, struct verdict *v,
+		  struct tests_verdict *t)
+{
+	verdict_map(r, &case_lim, v);
+	CU_ASSERT_FALSE_FATAL(v->retry);
+	verdict_tests(r, &case_lim, total, stop, v, t);
+}
+
+/* Each verdict from the run that earns it, and the summary of the submission. */
+static void test_cases_each_verdict(void)
+{
+	struct cr_case_result c[7];
+	struct cr_result r;
+	struct verdict v;
+	struct tests_verdict t;
+	static const char *const want[] = { "accepted", "wrong_answer", "time_limit_exceeded",
+					    "memory_limit_exceeded", "output_limit_exceeded",
+					    "runtime_error", "accepted" };
+
+	cases_result(&r, c, 7);
+	c[1].matched = false;
+	c[2].timeout = true;
+	c[2].exit_code = -1;
+	c[2].signal = 9;
+	c[3].oom = true;
+	c[3].exit_code = -1;
+	c[3].signal = 9;
+	c[4].stdout_truncated = true;
+	c[5].exit_code = 3;
+	c[6].has_matched = false;	/* no expected output: its status decides */
+	c[6].time_ms = 500;
+	judge(&r, 7, false, &v, &t);
+	for (int i = 0; i < 7; i++)
+		CU_ASSERT_STRING_EQUAL(t.cases[i].verdict, want[i]);
+	CU_ASSERT_STRING_EQUAL(t.cases[2].v.status, "timeout");
+	CU_ASSERT_STRING_EQUAL(t.cases[5].v.status, "failed");
+	CU_ASSERT_EQUAL(t.passed, 2);
+	CU_ASSERT_EQUAL(t.total, 7);
+	/* the first failure speaks for the submission: a wrong answer completed */
+	CU_ASSERT_STRING_EQUAL(t.verdict, "wrong_answer");
+	CU_ASSERT_STRING_EQUAL(v.status, "completed");
+	CU_ASSERT_EQUAL(v.time_ms, 500);	/* the largest of the cases */
+	CU_ASSERT_EQUAL(v.memory_kb, 700);
+	verdict_tests_free(&t);
+}
+
+static void test_cases_all_pass(void)
+{
+	struct cr_case_result c[3];
+	struct cr_result r;
+	struct verdict v;
+	struct tests_verdict t;
+
+	cases_result(&r, c, 3);
+	c[2].out.data = (char *)(uintptr_t)"last";
+	c[2].out.len = 4;
+	judge(&r, 3, false, &v, &t);
+	CU_ASSERT_STRING_EQUAL(t.verdict, "accepted");
+	CU_ASSERT_EQUAL(t.passed, 3);
+	CU_ASSERT_STRING_EQUAL(v.status, "completed");
+	CU_ASSERT_EQUAL(v.out.len, 4);	/* the last case's output */
+	verdict_tests_free(&t);
+}
+
+/* stop_on_first_failure: the rest are skipped; stopping without cause is the runner's fault. */
+static void test_cases_stop(void)
+{
+	struct cr_case_result c[4];
+	struct cr_result r;
+	struct verdict v;
+	struct tests_verdict t;
+
+	cases_result(&r, c, 4);
+	c[1].exit_code = 1;
+	r.ncases = 2;
+	judge(&r, 4, true, &v, &t);
+	CU_ASSERT_STRING_EQUAL(t.cases[1].verdict, "runtime_error");
+	CU_ASSERT_STRING_EQUAL(t.cases[2].verdict, "skipped");
+	CU_ASSERT_PTR_NULL(t.cases[3].v.status);
+	CU_ASSERT_STRING_EQUAL(t.verdict, "runtime_error");
+	CU_ASSERT_STRING_EQUAL(v.status, "failed");
+	CU_ASSERT_EQUAL(t.passed, 1);
+	verdict_tests_free(&t);
+
+	judge(&r, 4, false, &v, &t);		/* not asked to stop */
+	CU_ASSERT_TRUE(v.retry);
+	verdict_tests_free(&t);
+	c[1].exit_code = 0;
+	judge(&r, 4, true, &v, &t);		/* stopped after a pass */
+	CU_ASSERT_TRUE(v.retry);
+	verdict_tests_free(&t);
+	r.ncases = 5;
+	judge(&r, 4, false, &v, &t);		/* more than sent */
+	CU_ASSERT_TRUE(v.retry);
+	verdict_tests_free(&t);
+}
+
+static void test_cases_compile_error(void)
+{
+	struct cr_result r;
+	struct verdict v;
+	struct tests_verdict t;
+
+	memset(&r, 0, sizeof(r));
+	r.compiled = true;
+	r.compile_exit = 1;
+	r.compile_output.data = (char *)(uintptr_t)"error: x";
+	r.compile_output.len = 8;
+	judge(&r, 3, false, &v, &t);
+	CU_ASSERT_STRING_EQUAL(v.status, "failed");
+	CU_ASSERT_TRUE(v.compilation_error.present);
+	CU_ASSERT_STRING_EQUAL(t.verdict, "compilation_error");
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_STRING_EQUAL(t.cases[i].verdict, "compilation_error");
+		CU_ASSERT_STRING_EQUAL(t.cases[i].v.status, "failed");
+	}
+	CU_ASSERT_EQUAL(t.passed, 0);
+	verdict_tests_free(&t);
+}
+
 void verdict_suite(void)
 {
 	static const struct cr_test tests[] = {
@@ -286,6 +430,10 @@ void verdict_suite(void)
 		{ "signal names", test_signal_names },
 		{ "internal error", test_internal_error },
 		{ "a time limit in ms", test_timeout_in_ms },
+		{ "test cases: each verdict, the summary", test_cases_each_verdict },
+		{ "test cases: all accepted", test_cases_all_pass },
+		{ "test cases: stop on the first failure", test_cases_stop },
+		{ "test cases: a compile error", test_cases_compile_error },
 		{ NULL, NULL },
 	};
 
