@@ -30,6 +30,8 @@ public class Main {
         Scanner in = new Scanner(System.in);
         long a = in.nextLong(), b = in.nextLong();
         System.out.println(Helper.twice(a + b) / 2);
+        // when its class file was written (ms): the same in every case if javac ran once
+        System.err.println(new java.io.File("Main.class").lastModified());
     }
 }
 """
@@ -144,6 +146,8 @@ def test_java_ten_cases_with_a_second_file(stack, user):
                 files=[{"name": "Helper.java", "content": JAVA_HELPER}])
     assert res["status"] == "completed", res
     assert res["verdict"] == "accepted" and res["tests_passed"] == 10, res["test_results"]
+    stamps = {t["stderr"] for t in res["test_results"]}
+    assert len(stamps) == 1 and int(stamps.pop()) > 0, res["test_results"]
 
 
 def test_every_verdict_from_a_real_program(stack, user):
