@@ -72,6 +72,15 @@ static const struct key keys[] = {
 	NETS(api_allow),
 	NETS(metrics_allow),
 	STR(metrics_token),
+	STR(webhook_key),
+	NETS(webhook_allow),
+	INT(webhook_allow_http, 0, 1),
+	INT(webhook_max_pending, 0, 1000000),
+	INT(webhook_timeout_seconds, 1, 300),
+	INT(webhook_connect_timeout_seconds, 1, 300),
+	INT(webhook_retry_hours, 0, 24 * 30),
+	INT(webhook_senders, 1, 256),
+	INT(webhook_host_concurrency, 1, 256),
 	INT(worker_slots, 1, 1024),
 	STR(worker_id),
 	STR(docker_socket),
@@ -134,6 +143,12 @@ void cr_config_defaults(struct cr_config *cfg)
 	cfg->login_slow_seconds = 5;
 	cr_netlist_parse(CR_LOOPBACK, &cfg->api_allow, NULL, 0);
 	cr_netlist_parse(CR_METRICS_ALLOW, &cfg->metrics_allow, NULL, 0);
+	cfg->webhook_max_pending = 1000;
+	cfg->webhook_timeout_seconds = 10;
+	cfg->webhook_connect_timeout_seconds = 5;
+	cfg->webhook_retry_hours = 24;
+	cfg->webhook_senders = 4;
+	cfg->webhook_host_concurrency = 2;
 	cfg->worker_slots = 2;
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "%s", "localhost");
@@ -410,6 +425,21 @@ out:
 	return ret;
 }
 
+/* webhook_key, when set: the 32-byte sealing key, as 64 hex digits (common/seal.h). */
+static int check_webhook_key(const struct cr_config *cfg, char *err, size_t errlen)
+{
+	const char *k = cfg->webhook_key;
+
+	if (!k || !*k)
+		return 0;
+	if (strlen(k) != 64 || strspn(k, "0123456789abcdefABCDEF") != 64) {
+		snprintf(err, errlen, "webhook_key must be 64 hex digits (32 random bytes, e.g. "
+			 "`openssl rand -hex 32`); leave it unset to turn webhooks off");
+		return -1;
+	}
+	return 0;
+}
+
 int cr_config_check_api(const struct cr_config *cfg, char *err, size_t errlen)
 {
 	if (!cfg->database_url || !*cfg->database_url) {
@@ -438,6 +468,8 @@ int cr_config_check_api(const struct cr_config *cfg, char *err, size_t errlen)
 			 "`openssl rand -hex 32`", CR_METRICS_TOKEN_MIN);
 		return -1;
 	}
+	if (check_webhook_key(cfg, err, errlen) < 0)
+		return -1;
 	return cr_config_check_limits(cfg, &cr_limits, err, errlen);
 }
 
@@ -469,6 +501,8 @@ int cr_config_check_worker(const struct cr_config *cfg, char *err, size_t errlen
 			 "could never hold its minimum", cfg->pool_max, cfg->pool_size);
 		return -1;
 	}
+	if (check_webhook_key(cfg, err, errlen) < 0)
+		return -1;
 	return cr_config_check_limits(cfg, &cr_limits, err, errlen);
 }
 

@@ -79,6 +79,16 @@ struct cr_config {
 	struct cr_netlist api_allow;	/* TCP peers of the pool; default CR_LOOPBACK */
 	struct cr_netlist metrics_allow;	/* may read /metrics; CR_METRICS_ALLOW */
 	char *metrics_token;		/* opens /metrics too (Bearer); secret; unset */
+	/* webhooks (issue 13): both programs read these */
+	char *webhook_key;		/* 64 hex digits sealing users' webhook secrets; secret; unset: off */
+	struct cr_netlist webhook_allow;	/* destinations allowed although not public; none */
+	int webhook_allow_http;		/* 1: http:// callback URLs too; default 0 (https only) */
+	int webhook_max_pending;	/* pending deliveries per user, then 429; default 1000 */
+	int webhook_timeout_seconds;	/* one attempt, whole; default 10 */
+	int webhook_connect_timeout_seconds;	/* its connect; default 5 */
+	int webhook_retry_hours;	/* retried this long after the result, then failed; 24 */
+	int webhook_senders;		/* deliveries at once, per worker; default 4 */
+	int webhook_host_concurrency;	/* deliveries at once to one host, per worker; default 2 */
 
 	/* worker */
 	int worker_slots;		/* submissions run at once; default 2 */

@@ -247,3 +247,19 @@ int cr_db_command(struct cr_db *db, const char *sql)
 	PQclear(res);
 	return 0;
 }
+
+bool pgv_bool(const PGresult *r, int row, int col)
+{
+	const char *v = PQgetvalue(r, row, col);
+	return v && v[0] == 't';
+}
+
+int pgv_int(const PGresult *r, int row, int col)
+{
+	return (int)strtol(PQgetvalue(r, row, col), NULL, 10);
+}
+
+int64_t pgv_int64(const PGresult *r, int row, int col)
+{
+	return (int64_t)strtoll(PQgetvalue(r, row, col), NULL, 10);
+}

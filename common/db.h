@@ -12,6 +12,7 @@
 #define CR_DB_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <libpq-fe.h>
 
 struct cr_db_stmt {
@@ -44,6 +45,11 @@ void cr_db_close(struct cr_db *db);
 PGresult *cr_db_exec(struct cr_db *db, const char *stmt, int nparams,
 		     const char *const *values, const int *lengths,
 		     const int *formats, int result_binary, char sqlstate[6]);
+
+/* Values of result columns in text format: "t", and whole numbers. */
+bool pgv_bool(const PGresult *r, int row, int col);
+int pgv_int(const PGresult *r, int row, int col);
+int64_t pgv_int64(const PGresult *r, int row, int col);
 
 /* Run plain SQL without parameters (BEGIN, COMMIT, ROLLBACK, LISTEN x). 0 or -1. */
 int cr_db_command(struct cr_db *db, const char *sql);

@@ -242,22 +242,6 @@ void api_rollback(struct api_call *c)
 		cr_db_command(c->db, "ROLLBACK");
 }
 
-bool pgv_bool(const PGresult *r, int row, int col)
-{
-	const char *v = PQgetvalue(r, row, col);
-	return v && v[0] == 't';
-}
-
-int pgv_int(const PGresult *r, int row, int col)
-{
-	return (int)strtol(PQgetvalue(r, row, col), NULL, 10);
-}
-
-int64_t pgv_int64(const PGresult *r, int row, int col)
-{
-	return (int64_t)strtoll(PQgetvalue(r, row, col), NULL, 10);
-}
-
 void api_set_rl(struct api_call *c, int limit, int count)
 {
 	ratelimit_window(c->now, &c->rl.window_start, &c->rl.reset);

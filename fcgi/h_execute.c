@@ -36,10 +36,12 @@
 #include "common/buf.h"
 #include "common/compare.h"
 #include "common/log.h"
+#include "common/result.h"
 #include "common/timefmt.h"
 #include "common/utf8.h"
 #include "common/uuid.h"
 #include "common/xalloc.h"
+#include "fcgi/callback.h"
 #include "fcgi/handlers.h"
 #include "fcgi/metrics.h"
 #include "fcgi/stmts.h"
@@ -47,7 +49,7 @@
 
 bool execute_final(const char *st)
 {
-	return strcmp(st, "queued") != 0 && strcmp(st, "running") != 0;
+	return cr_status_final(st);
 }
 
 static void window_param(struct api_call *c, char *out, size_t outlen)
@@ -127,174 +129,9 @@ int execute_charge(struct api_call *c, int n)
 
 /* ---- the result document ---------------------------------------------------- */
 
-static struct json_object *time_or_null(const PGresult *r, int row, int col)
-{
-	char ts[CR_RFC3339_LEN + 1];
-
-	if (PQgetisnull(r, row, col))
-		return NULL;
-	cr_time_rfc3339(pgv_int64(r, row, col), ts);
-	return json_object_new_string(ts);
-}
-
-static struct json_object *int_or_null(const PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? NULL : json_object_new_int(pgv_int(r, row, col));
-}
-
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* A bytea column (text format, hex "\x..."), made valid UTF-8; NULL stays null. */
-static struct json_object *bytes_or_null(const PGresult *r, int row, int col,
-					 struct cr_buf *raw, struct cr_buf *clean)
-{
-	const char *v;
-	size_t len;
-
-	if (PQgetisnull(r, row, col))
-		return NULL;
-	v = PQgetvalue(r, row, col);
-	len = (size_t)PQgetlength(r, row, col);
-	cr_buf_reset(raw);
-	cr_buf_reset(clean);
-	if (len >= 2 && v[0] == '\\' && v[1] == 'x') {
-		cr_buf_grow(raw, (len - 2) / 2);
-		for (size_t i = 2; i + 1 < len; i += 2) {
-			int hi = hexval(v[i]), lo = hexval(v[i + 1]);
-			if (hi < 0 || lo < 0)
-				break;
-			raw->data[raw->len++] = (char)(hi << 4 | lo);
-		}
-		raw->data[raw->len] = '\0';
-	} else {
-		/* escape format (bytea_output = escape): let libpq decode it */
-		size_t n = 0;
-		unsigned char *d = PQunescapeBytea((const unsigned char *)v, &n);
-		if (d) {
-			cr_buf_add(raw, d, n);
-			PQfreemem(d);
-		}
-	}
-	cr_utf8_sanitize(raw->data, raw->len, clean);
-	/* json-c escapes NUL as \u0000 when given the length. */
-	return json_object_new_string_len(clean->data, (int)clean->len);
-}
-
-/* API.md: in a final status stdout and stderr are strings, "" when nothing was written. */
-static struct json_object *output(const PGresult *r, int row, int col, struct cr_buf *raw,
-				  struct cr_buf *clean)
-{
-	struct json_object *v = bytes_or_null(r, row, col, raw, clean);
-
-	return v ? v : json_object_new_string("");
-}
-
-static struct json_object *text_or_null(const PGresult *r, int row, int col)
-{
-	if (PQgetisnull(r, row, col))
-		return NULL;
-	return json_object_new_string_len(PQgetvalue(r, row, col), PQgetlength(r, row, col));
-}
-
-static struct json_object *bool_or_null(const PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? NULL : json_object_new_boolean(pgv_bool(r, row, col));
-}
-
-/* A test case's result: row of S_TESTS or S_TEST_GET. */
-static struct json_object *test_json(const PGresult *t, int row, struct cr_buf *raw,
-				     struct cr_buf *clean)
-{
-	struct json_object *o = json_object_new_object();
-	bool ran = !PQgetisnull(t, row, TC_STATUS);
-
-	json_object_object_add(o, "index", int_or_null(t, row, TC_INDEX));
-	json_object_object_add(o, "name", text_or_null(t, row, TC_NAME));
-	json_object_object_add(o, "status", text_or_null(t, row, TC_STATUS));
-	json_object_object_add(o, "verdict", text_or_null(t, row, TC_VERDICT));
-	json_object_object_add(o, "stdout", ran ? output(t, row, TC_STDOUT, raw, clean) : NULL);
-	json_object_object_add(o, "stderr", ran ? output(t, row, TC_STDERR, raw, clean) : NULL);
-	json_object_object_add(o, "stdout_bytes", ran ? json_object_new_int(
-		PQgetisnull(t, row, TC_STDOUT_BYTES) ? 0 : pgv_int(t, row, TC_STDOUT_BYTES)) : NULL);
-	json_object_object_add(o, "stderr_bytes", ran ? json_object_new_int(
-		PQgetisnull(t, row, TC_STDERR_BYTES) ? 0 : pgv_int(t, row, TC_STDERR_BYTES)) : NULL);
-	json_object_object_add(o, "stdout_truncated", bool_or_null(t, row, TC_STDOUT_TRUNCATED));
-	json_object_object_add(o, "stderr_truncated", bool_or_null(t, row, TC_STDERR_TRUNCATED));
-	json_object_object_add(o, "runtime_error", text_or_null(t, row, TC_RUNTIME));
-	json_object_object_add(o, "execution_time_ms", int_or_null(t, row, TC_TIME_MS));
-	json_object_object_add(o, "memory_used_kb", int_or_null(t, row, TC_MEMORY_KB));
-	json_object_object_add(o, "exit_code", int_or_null(t, row, TC_EXIT_CODE));
-	json_object_object_add(o, "exit_signal", int_or_null(t, row, TC_EXIT_SIGNAL));
-	return o;
-}
-
-/* The test_results of submission id: the rows of tests (S_TESTS) that are its. */
-static struct json_object *tests_json(const PGresult *tests, const char *id, struct cr_buf *raw,
-				      struct cr_buf *clean)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (int i = 0; tests && i < PQntuples(tests); i++)
-		if (strcmp(PQgetvalue(tests, i, TC_ID), id) == 0)
-			json_object_array_add(a, test_json(tests, i, raw, clean));
-	return a;
-}
-
 struct json_object *execute_result_json(const PGresult *r, int row, const PGresult *tests)
 {
-	struct json_object *o = json_object_new_object();
-	struct cr_buf raw, clean;
-	const char *status = PQgetvalue(r, row, EG_STATUS);
-	bool done = execute_final(status);
-
-	cr_buf_init(&raw, 0);
-	cr_buf_init(&clean, 0);
-	json_object_object_add(o, "submission_id", text_or_null(r, row, EG_ID));
-	json_object_object_add(o, "status", text_or_null(r, row, EG_STATUS));
-	json_object_object_add(o, "language", text_or_null(r, row, EG_LANGUAGE));
-	json_object_object_add(o, "stdout", done ? output(r, row, EG_STDOUT, &raw, &clean) : NULL);
-	json_object_object_add(o, "stderr", done ? output(r, row, EG_STDERR, &raw, &clean) : NULL);
-	json_object_object_add(o, "compilation_error",
-			       done ? bytes_or_null(r, row, EG_COMPILE, &raw, &clean) : NULL);
-	json_object_object_add(o, "runtime_error", done ? text_or_null(r, row, EG_RUNTIME) : NULL);
-	json_object_object_add(o, "execution_time_ms",
-			       done ? int_or_null(r, row, EG_TIME_MS) : NULL);
-	json_object_object_add(o, "memory_used_kb", done ? int_or_null(r, row, EG_MEMORY_KB) : NULL);
-	json_object_object_add(o, "exit_code", done ? int_or_null(r, row, EG_EXIT_CODE) : NULL);
-	json_object_object_add(o, "exit_signal", done ? int_or_null(r, row, EG_EXIT_SIGNAL) : NULL);
-	json_object_object_add(o, "submitted_at", time_or_null(r, row, EG_SUBMITTED));
-	json_object_object_add(o, "started_at", time_or_null(r, row, EG_STARTED));
-	json_object_object_add(o, "completed_at", done ? time_or_null(r, row, EG_COMPLETED) : NULL);
-	/*
-	 * The limits it ran under, when the request asked for its own (lower than
-	 * the language's), and the verdicts of its test cases, when it had some;
-	 * otherwise the document is API.md's, field for field.
-	 */
-	if (pgv_bool(r, row, EG_OWN_LIMITS)) {
-		json_object_object_add(o, "time_limit_ms", int_or_null(r, row, EG_TIME_LIMIT_MS));
-		json_object_object_add(o, "memory_limit_mb",
-				       int_or_null(r, row, EG_MEMORY_LIMIT_MB));
-	}
-	if (!PQgetisnull(r, row, EG_TESTS_TOTAL)) {
-		json_object_object_add(o, "verdict", done ? text_or_null(r, row, EG_VERDICT) : NULL);
-		json_object_object_add(o, "tests_passed",
-				       done ? int_or_null(r, row, EG_TESTS_PASSED) : NULL);
-		json_object_object_add(o, "tests_total", int_or_null(r, row, EG_TESTS_TOTAL));
-		json_object_object_add(o, "test_results", done ? tests_json(tests,
-				       PQgetvalue(r, row, EG_ID), &raw, &clean) : NULL);
-	}
-	cr_buf_release(&raw);
-	cr_buf_release(&clean);
-	return o;
+	return cr_result_json(r, row, EG_RESULT, tests);
 }
 
 int execute_tests(struct api_call *c, const PGresult *r, PGresult **tests)
@@ -460,6 +297,48 @@ void execute_vlimits(const struct cr_config *cfg, struct vlimits *lim)
 enum submit_end execute_refuse(struct api_call *c, const struct verr *e)
 {
 	api_error(c, e->status, e->code, "%s", e->message);
+	/* the one 429 an item can earn: too many webhook deliveries pending */
+	if (e->status == 429)
+		http_resp_header(c->resp, "Retry-After", "%d", CALLBACK_RETRY_AFTER);
+	return SUBMIT_KEEP_CHARGE;
+}
+
+/* Is a file of x named like the entry file, or under it (S_SUBMIT's check)? */
+static bool files_clash(const struct execute_req *x, const char *entry)
+{
+	size_t n = strlen(entry);
+
+	for (size_t i = 0; x->files && i < json_object_array_length(x->files); i++) {
+		struct json_object *f = json_object_array_get_idx(x->files, i), *name;
+		const char *s;
+
+		if (!json_object_object_get_ex(f, "name", &name))
+			continue;
+		s = json_object_get_string(name);
+		if (strncmp(s, entry, n) == 0 && (s[n] == '\0' || s[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* S_SUBMIT refused a callback_url: no webhook secret yet (400), too many pending (429). */
+static enum submit_end refused_callback(struct api_call *c, struct verr *e)
+{
+	const char *values[1] = { c->user_id };
+	PGresult *r = api_exec(c, S_WEBHOOK_STATE, 1, values, NULL, NULL);
+	bool secret;
+
+	if (!r)
+		return SUBMIT_UNDO;
+	secret = PQntuples(r) == 1 && pgv_bool(r, 0, 0);
+	PQclear(r);
+	e->field = "callback_url";
+	e->status = secret ? 429 : 400;
+	e->code = secret ? "rate_limited" : "validation_failed";
+	snprintf(e->message, sizeof(e->message), secret
+		 ? "too many webhook deliveries pending: at most %d at once"
+		 : "a callback_url needs a webhook secret: POST /api/v1/webhooks/secret first",
+		 c->api->cfg->webhook_max_pending);
 	return SUBMIT_KEEP_CHARGE;
 }
 
@@ -493,8 +372,10 @@ static enum submit_end refused_insert(struct api_call *c, const struct execute_r
 	else if (work_ms > c->api->cfg->max_test_work_seconds * 1000LL)
 		validate_too_much_work(e, cases, work_ms / cases,
 				       c->api->cfg->max_test_work_seconds);
-	else
+	else if (files_clash(x, entry) || !x->callback_url.s)
 		validate_entry_clash(e, entry);
+	else
+		return refused_callback(c, e);
 	return SUBMIT_KEEP_CHARGE;
 }
 
@@ -579,22 +460,30 @@ static char *files_param(const struct execute_req *x)
 enum submit_end execute_insert(struct api_call *c, const struct execute_req *x,
 			       struct submitted *s, struct verr *e)
 {
-	char time_ms[16], memory_mb[16], epsilon[32], work_ms[24];
-	char *cases = cases_param(x), *files = files_param(x);
-	const char *values[12] = { c->user_id, x->language.s, x->source.s, x->input.s,
+	char time_ms[16], memory_mb[16], epsilon[32], work_ms[24], pending[16];
+	char host[CALLBACK_HOST_MAX];
+	char *cases, *files;
+	const char *values[15] = { c->user_id, x->language.s, x->source.s, x->input.s,
 				   x->time_limit_ms ? time_ms : NULL,
-				   x->memory_limit_mb ? memory_mb : NULL, cases, files,
+				   x->memory_limit_mb ? memory_mb : NULL, NULL, NULL,
 				   cr_compare_name(x->compare), epsilon,
-				   x->stop_on_first_failure ? "true" : "false", work_ms };
-	const int lengths[12] = { 0, 0, 0, (int)x->input.len };
-	const int formats[12] = { 0, 0, 0, 1 };	/* input is bytea: bound as binary */
+				   x->stop_on_first_failure ? "true" : "false", work_ms,
+				   x->callback_url.s, x->callback_url.s ? host : NULL, pending };
+	const int lengths[15] = { 0, 0, 0, (int)x->input.len };
+	const int formats[15] = { 0, 0, 0, 1 };	/* input is bytea: bound as binary */
 	PGresult *r;
 
+	if (x->callback_url.s && callback_check(&x->callback_url, c->api->cfg, host, sizeof(host),
+						e) < 0)
+		return SUBMIT_KEEP_CHARGE;
+	values[6] = cases = cases_param(x);
+	values[7] = files = files_param(x);
+	snprintf(pending, sizeof(pending), "%d", c->api->cfg->webhook_max_pending);
 	snprintf(time_ms, sizeof(time_ms), "%d", x->time_limit_ms);
 	snprintf(memory_mb, sizeof(memory_mb), "%d", x->memory_limit_mb);
 	snprintf(epsilon, sizeof(epsilon), "%.17g", x->epsilon);
 	snprintf(work_ms, sizeof(work_ms), "%lld", c->api->cfg->max_test_work_seconds * 1000LL);
-	r = api_exec(c, S_SUBMIT, 12, values, lengths, formats);
+	r = api_exec(c, S_SUBMIT, 15, values, lengths, formats);
 	free(cases);
 	free(files);
 	if (!r)
@@ -720,7 +609,6 @@ void execute_test_get(struct api_call *c)
 	const char *values[3] = { c->user_id, c->match.id, c->match.n };
 	size_t digits = strspn(c->match.n, "0123456789");
 	long n = atol(c->match.n);
-	struct cr_buf raw, clean;
 	PGresult *r;
 
 	if (!cr_uuid_valid(c->match.id) || digits == 0 || c->match.n[digits] != '\0' ||
@@ -745,10 +633,6 @@ void execute_test_get(struct api_call *c)
 			  "(it has fewer cases, no test cases, or is not finished)", n);
 		return;
 	}
-	cr_buf_init(&raw, 0);
-	cr_buf_init(&clean, 0);
-	api_json(c, 200, test_json(r, 0, &raw, &clean));
-	cr_buf_release(&raw);
-	cr_buf_release(&clean);
+	api_json(c, 200, cr_test_json(r, 0));
 	PQclear(r);
 }

@@ -86,6 +86,30 @@ static bool metrics_ok(const struct api_call *c)
 	       has_metrics_token(c->req->authorization, cfg->metrics_token);
 }
 
+/* The webhook deliveries (S_M_WEBHOOKS): by state, attempts beyond the first, latency. */
+static void webhook_metrics(const PGresult *r, struct cr_buf *out)
+{
+	cr_buf_addstr(out,
+		"# HELP coderank_webhook_deliveries Webhook deliveries by state.\n"
+		"# TYPE coderank_webhook_deliveries gauge\n");
+	for (int i = 0; i < 3; i++)
+		cr_buf_addf(out, "coderank_webhook_deliveries{state=\"%s\"} %s\n",
+			    i == 0 ? "pending" : i == 1 ? "delivered" : "failed",
+			    PQgetvalue(r, 0, i));
+	cr_buf_addf(out,
+		"# HELP coderank_webhook_retries Attempts beyond the first, over every delivery.\n"
+		"# TYPE coderank_webhook_retries gauge\n"
+		"coderank_webhook_retries %s\n"
+		"# HELP coderank_webhook_latency_seconds From the result to its delivery, "
+		"deliveries of the last hour.\n"
+		"# TYPE coderank_webhook_latency_seconds summary\n"
+		"coderank_webhook_latency_seconds{quantile=\"0.5\"} %s\n"
+		"coderank_webhook_latency_seconds{quantile=\"0.99\"} %s\n"
+		"coderank_webhook_latency_seconds_count %s\n",
+		PQgetvalue(r, 0, 3), PQgetisnull(r, 0, 4) ? "NaN" : PQgetvalue(r, 0, 4),
+		PQgetisnull(r, 0, 5) ? "NaN" : PQgetvalue(r, 0, 5), PQgetvalue(r, 0, 6));
+}
+
 void ops_metrics(struct api_call *c)
 {
 	struct cr_buf *out = &c->resp->body;
@@ -130,6 +154,11 @@ void ops_metrics(struct api_call *c)
 				"# TYPE coderank_worker_slots gauge\n"
 				"coderank_worker_slots %s\n",
 				PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+			PQclear(r);
+		}
+		r = cr_db_exec(db, S_M_WEBHOOKS, 0, NULL, NULL, NULL, 0, NULL);
+		if (r) {
+			webhook_metrics(r, out);
 			PQclear(r);
 		}
 	}

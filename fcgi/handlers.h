@@ -74,6 +74,7 @@ void ops_health(struct api_call *c);
 void ops_metrics(struct api_call *c);
 void execute_events(struct api_call *c);
 void execute_test_get(struct api_call *c);
+void webhooks_secret(struct api_call *c);
 
 /* A held POST or GET /execute (?wait=true) runs again. */
 void execute_resume(struct api_call *c, enum hold_wake why);
@@ -186,10 +187,5 @@ void api_set_rl(struct api_call *c, int limit, int count);
 
 /* The X-Rate-Limit-* and X-Request-Id headers of an answer (api_start does it). */
 void api_finish_headers(struct api_call *c);
-
-/* Helpers for result columns in text format. */
-bool pgv_bool(const PGresult *r, int row, int col);
-int pgv_int(const PGresult *r, int row, int col);
-int64_t pgv_int64(const PGresult *r, int row, int col);
 
 #endif

@@ -26,6 +26,7 @@ const struct route router_table[] = {
 	  "/execute/{id}/events" },
 	{ "GET", "/api/v1/execute/{id}/tests/{n}", execute_test_get, R_AUTH | R_SELF_USER,
 	  "/execute/{id}/tests/{n}" },
+	{ "POST", "/api/v1/webhooks/secret", webhooks_secret, R_AUTH, "/webhooks/secret" },
 	{ "GET", "/api/v1/languages", languages_list, 0, "/languages" },
 	{ "GET", "/api/v1/submissions", submissions_list, R_AUTH, "/submissions" },
 	{ "GET", "/api/v1/health", ops_health, 0, "/health" },

@@ -389,8 +389,8 @@ static bool may_accept(struct server *s)
 		return false;
 	if (mine >= max)
 		return !metrics_hold_room_elsewhere(shm, s->api.slot, max);
-	return mine <= metrics_waiters_min_accepting(shm) + HOLD_SPREAD ||
-	       metrics_waiters_min_accepting(shm) == INT_MAX;
+	/* INT_MAX: no responder accepts; compared as long long, so it cannot overflow */
+	return mine <= (long long)metrics_waiters_min_accepting(shm) + HOLD_SPREAD;
 }
 
 /* Until this process has room, or it stops; false when it stops. */

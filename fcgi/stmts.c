@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include "common/result.h"
 #include "fcgi/stmts.h"
 
 #define WINDOW "to_timestamp($2::bigint)"
@@ -15,7 +16,7 @@
 #define PAIR_KEY "sha256(" ADDR_KEY " || " EMAIL_KEY ")"
 #define LOGIN_KEYS "('address', " ADDR_KEY "), ('email', " EMAIL_KEY "), ('pair', " PAIR_KEY ")"
 #define LOGIN_WINDOW "now() + make_interval(secs => $3::int)"
-#define EPOCH(x) "floor(extract(epoch FROM " x "))::bigint"
+#define EPOCH(x) CR_EPOCH(x)
 /*
  * A submission's or a language's compile (when it compiles) + time limit (of
  * each of its cases): what ?wait holds for.
@@ -25,17 +26,16 @@
 #define SUBMISSION_HOLD_LIMIT(t) HOLD_LIMIT(t, "COALESCE(" t "tests_total, 1)")
 
 /* The columns of S_EXEC_GET and S_EXEC_LIST (enum exec_col): the user, the
- * X-RateLimit numbers ($2 the window start), the submission s and its result e. */
+ * X-RateLimit numbers ($2 the window start), the submission's result document
+ * (common/result.h) and how long ?wait holds it. */
 #define EXEC_COLS \
-	"SELECT u.is_active, t.requests_per_minute, COALESCE(r.request_count, 0)," \
-	" s.submission_id, s.status, s.language," \
-	" " EPOCH("s.submitted_at") ", " EPOCH("s.execution_started_at") "," \
-	" " EPOCH("s.execution_completed_at") ", " SUBMISSION_HOLD_LIMIT("s.") "," \
-	" e.stdout, e.stderr, e.compilation_error, e.runtime_error," \
-	" e.execution_time_ms, e.memory_used_kb, e.exit_code, e.exit_signal," \
-	" COALESCE(s.time_limit_ms, s.timeout_seconds * 1000), s.max_memory_mb," \
-	" s.time_limit_ms IS NOT NULL OR s.memory_limit_mb IS NOT NULL," \
-	" s.tests_total, e.tests_passed, e.verdict"
+	"SELECT u.is_active, t.requests_per_minute, COALESCE(r.request_count, 0), " \
+	CR_RESULT_COLS ", " SUBMISSION_HOLD_LIMIT("s.")
+/* A user ($1) may name a callback: a webhook secret, fewer than max ($2) pending deliveries. */
+#define WEBHOOK_READY(user, max) \
+	"SELECT u.webhook_secret IS NOT NULL AND (SELECT count(*) FROM webhook_deliveries w" \
+	" WHERE w.user_id = u.user_id AND w.status = 'pending') < " max "::int" \
+	" FROM users u WHERE u.user_id = " user "::uuid"
 #define EXEC_USER_JOINS \
 	" LEFT JOIN rate_limit_tiers t ON t.tier = u.rate_limit_tier" \
 	" LEFT JOIN rate_limit_tracking r ON r.user_id = u.user_id AND r.window_start = " WINDOW
@@ -51,7 +51,7 @@ const struct cr_db_stmt api_stmts[] = {
 	{ S_EXEC_GET,
 	  EXEC_COLS " FROM users u" EXEC_USER_JOINS
 	  " LEFT JOIN code_submissions s ON s.submission_id = $3::uuid AND s.user_id = u.user_id"
-	  " LEFT JOIN execution_results e ON e.submission_id = s.submission_id"
+	  CR_RESULT_JOINS
 	  " WHERE u.user_id = $1::uuid", 3 },
 
 	/* S_EXEC_GET for each id asked, in the order asked: one row per id, with
@@ -60,7 +60,7 @@ const struct cr_db_stmt api_stmts[] = {
 	  EXEC_COLS ", a.id::text FROM users u" EXEC_USER_JOINS
 	  " CROSS JOIN unnest($3::uuid[]) WITH ORDINALITY AS a (id, n)"
 	  " LEFT JOIN code_submissions s ON s.submission_id = a.id AND s.user_id = u.user_id"
-	  " LEFT JOIN execution_results e ON e.submission_id = s.submission_id"
+	  CR_RESULT_JOINS
 	  " WHERE u.user_id = $1::uuid ORDER BY a.n", 3 },
 
 	/* The user's row lock serialises every POST /execute of one user across
@@ -99,12 +99,12 @@ const struct cr_db_stmt api_stmts[] = {
 	  "  docker_image, source_file, compile_command, execute_command, timeout_seconds,"
 	  "  compile_timeout_seconds, max_memory_mb, max_processes, time_limit_ms,"
 	  "  memory_limit_mb, tests_total, compare_mode, compare_epsilon, stop_on_first_failure,"
-	  "  files_total)"
+	  "  files_total, callback_url, callback_host)"
 	  " SELECT $1::uuid, l.language_id, $3::text, $4::bytea, l.docker_image, l.source_file,"
 	  "  l.compile_command, l.execute_command, l.timeout_seconds,"
 	  "  l.compile_timeout_seconds, COALESCE($6::int, l.max_memory_mb), l.max_processes,"
 	  "  $5::int, $6::int, json_array_length($7::json), $9::text, $10::float8, $11::boolean,"
-	  "  COALESCE(json_array_length($8::json), 0)"
+	  "  COALESCE(json_array_length($8::json), 0), $13::text, $14::text"
 	  " FROM language_configs l WHERE l.language_id = $2::text AND l.is_active"
 	  "  AND ($5::int IS NULL OR $5::int <= l.timeout_seconds * 1000)"
 	  "  AND ($6::int IS NULL OR $6::int <= l.max_memory_mb)"
@@ -112,6 +112,7 @@ const struct cr_db_stmt api_stmts[] = {
 	  "       * COALESCE($5::int, l.timeout_seconds * 1000) <= $12::bigint)"
 	  "  AND NOT EXISTS (SELECT 1 FROM json_array_elements($8::json) f"
 	  "                  WHERE f->>'n' = l.source_file OR starts_with(f->>'n', l.source_file || '/'))"
+	  "  AND ($13::text IS NULL OR (" WEBHOOK_READY("$1", "$15") "))"
 	  " RETURNING submission_id, " SUBMISSION_HOLD_LIMIT("") " AS hold_limit),"
 	  " cases AS ("
 	  " INSERT INTO submission_test_cases (submission_id, case_index, name, input_data,"
@@ -124,27 +125,24 @@ const struct cr_db_stmt api_stmts[] = {
 	  " SELECT ins.submission_id, f.n - 1, f.t->>'n', f.t->>'c'"
 	  " FROM ins, json_array_elements($8::json) WITH ORDINALITY AS f (t, n))"
 	  " SELECT submission_id, hold_limit,"
-	  "  pg_notify('cr_submission_queued', submission_id::text) FROM ins", 12 },
+	  "  pg_notify('cr_submission_queued', submission_id::text) FROM ins", 15 },
+
+	/* Why S_SUBMIT refused a callback_url: $1 user -> has a secret, pending deliveries. */
+	{ S_WEBHOOK_STATE,
+	  "SELECT webhook_secret IS NOT NULL, (SELECT count(*) FROM webhook_deliveries"
+	  "  WHERE user_id = $1::uuid AND status = 'pending') FROM users WHERE user_id = $1::uuid", 1 },
+
+	/* POST /webhooks/secret: $1 user, $2 the sealed secret -> the user's id, if active. */
+	{ S_WEBHOOK_SECRET,
+	  "UPDATE users SET webhook_secret = $2::bytea, updated_at = now()"
+	  " WHERE user_id = $1::uuid AND is_active RETURNING user_id", 2 },
 
 	/* Why S_SUBMIT inserted nothing: no active row, or a request over its caps. */
 	{ S_LANG_CAPS,
 	  "SELECT timeout_seconds * 1000, max_memory_mb, source_file FROM language_configs"
 	  " WHERE language_id = $1::text AND is_active", 1 },
 
-	/*
-	 * The cases of submissions with test cases, as listed in their results:
-	 * outputs cut to TESTS_LISTED_BYTES (their full size beside them).
-	 */
-	{ S_TESTS,
-	  "SELECT t.submission_id::text, t.case_index, c.name, t.status, t.verdict,"
-	  " substring(t.stdout FROM 1 FOR " TESTS_LISTED_BYTES "), octet_length(t.stdout),"
-	  " substring(t.stderr FROM 1 FOR " TESTS_LISTED_BYTES "), octet_length(t.stderr),"
-	  " t.stdout_truncated, t.stderr_truncated, t.runtime_error, t.execution_time_ms,"
-	  " t.memory_used_kb, t.exit_code, t.exit_signal"
-	  " FROM test_results t LEFT JOIN submission_test_cases c"
-	  "  ON c.submission_id = t.submission_id AND c.case_index = t.case_index"
-	  " WHERE t.submission_id = ANY ($1::uuid[])"
-	  " ORDER BY t.submission_id, t.case_index", 1 },
+	{ S_TESTS, CR_TESTS_SQL, 1 },
 
 	/* One case in full ($1 user, $2 submission, $3 index): the same columns. */
 	{ S_TEST_GET,
@@ -232,6 +230,18 @@ const struct cr_db_stmt api_stmts[] = {
 	{ S_HEALTH, "SELECT 1", 0 },
 
 	{ S_M_STATUS, "SELECT status, count(*) FROM code_submissions GROUP BY status", 0 },
+
+	/* pending, delivered, failed, retries, latency p50 and p99 (s) and count, last hour */
+	{ S_M_WEBHOOKS,
+	  "SELECT count(*) FILTER (WHERE status = 'pending'),"
+	  " count(*) FILTER (WHERE status = 'delivered'), count(*) FILTER (WHERE status = 'failed'),"
+	  " COALESCE(sum(GREATEST(attempts - 1, 0)), 0),"
+	  " percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at))"
+	  "  FILTER (WHERE delivered_at > now() - interval '1 hour'),"
+	  " percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM delivered_at - created_at))"
+	  "  FILTER (WHERE delivered_at > now() - interval '1 hour'),"
+	  " count(*) FILTER (WHERE delivered_at > now() - interval '1 hour')"
+	  " FROM webhook_deliveries", 0 },
 
 	{ S_M_WORKERS,
 	  "SELECT count(*), COALESCE(sum(slots), 0) FROM workers"

@@ -8,6 +8,7 @@
 #define CR_FCGI_STMTS_H
 
 #include "common/db.h"
+#include "common/result.h"
 
 #define S_AUTH_USER	"auth_user"	/* $1 user, $2 window start -> active, rpm, count */
 #define S_EXEC_GET	"exec_get"	/* $1 user, $2 window start, $3 submission -> see h_execute.c */
@@ -15,8 +16,10 @@
 #define S_CHARGE_LOCK	"charge_lock"	/* $1 user -> active, rpm, max_concurrent, unfinished */
 #define S_CHARGE_COUNT	"charge_count"	/* $1 user, $2 window start, $3 calls -> request_count */
 #define S_CHARGE_PRUNE	"charge_prune"	/* $1 user, $2 window start */
-#define S_SUBMIT	"submit"	/* $1 user, $2 language, $3 source, $4 input (bytea), $5 time ms, $6 memory mb (NULL: the language's), $7 cases, $8 files (json), $9 compare, $10 epsilon, $11 stop, $12 max cases x time ms -> id, hold */
-#define S_TESTS		"tests"		/* $1 uuid[] -> the cases of those submissions (enum test_col) */
+#define S_SUBMIT	"submit"	/* $1 user, $2 language, $3 source, $4 input (bytea), $5 time ms, $6 memory mb (NULL: the language's), $7 cases, $8 files (json), $9 compare, $10 epsilon, $11 stop, $12 max cases x time ms, $13 callback_url, $14 its host, $15 max pending deliveries -> id, hold */
+#define S_WEBHOOK_STATE	"webhook_state"	/* $1 user -> has a secret, pending deliveries */
+#define S_WEBHOOK_SECRET "webhook_secret"	/* $1 user, $2 sealed secret -> user_id (active only) */
+#define S_TESTS		"tests"		/* $1 uuid[] -> the cases of those submissions (CR_TESTS_SQL) */
 #define S_TEST_GET	"test_get"	/* $1 user, $2 submission, $3 case index -> one case in full */
 #define S_LANG_CAPS	"lang_caps"	/* $1 language -> time limit ms, memory limit mb (active only) */
 #define S_STATUS	"status"	/* $1 submission -> status */
@@ -33,25 +36,20 @@
 #define S_HEALTH	"health"
 #define S_M_STATUS	"m_status"	/* status, count */
 #define S_M_WORKERS	"m_workers"	/* live workers, their slots */
+#define S_M_WEBHOOKS	"m_webhooks"	/* webhook deliveries: see stmts.c */
 
-/* Columns of S_EXEC_GET, and of S_EXEC_LIST, which adds the id asked (EG_ASKED). */
+/*
+ * Columns of S_EXEC_GET, and of S_EXEC_LIST, which adds the id asked
+ * (EG_ASKED): the user's, then the result's (common/result.h) from EG_RESULT.
+ */
 enum exec_col {
-	EG_ACTIVE, EG_RPM, EG_COUNT, EG_ID, EG_STATUS, EG_LANGUAGE, EG_SUBMITTED,
-	EG_STARTED, EG_COMPLETED, EG_HOLD_LIMIT, EG_STDOUT, EG_STDERR, EG_COMPILE,
-	EG_RUNTIME, EG_TIME_MS, EG_MEMORY_KB, EG_EXIT_CODE, EG_EXIT_SIGNAL,
-	EG_TIME_LIMIT_MS, EG_MEMORY_LIMIT_MB, EG_OWN_LIMITS, EG_TESTS_TOTAL, EG_TESTS_PASSED,
-	EG_VERDICT, EG_ASKED,
+	EG_ACTIVE, EG_RPM, EG_COUNT, EG_RESULT,
+	EG_ID = EG_RESULT + RC_ID,
+	EG_STATUS = EG_RESULT + RC_STATUS,
+	EG_TESTS_TOTAL = EG_RESULT + RC_TESTS_TOTAL,
+	EG_HOLD_LIMIT = EG_RESULT + RC_NCOLS,
+	EG_ASKED,
 };
-
-/* Columns of S_TESTS and S_TEST_GET: a test case's result. */
-enum test_col {
-	TC_ID, TC_INDEX, TC_NAME, TC_STATUS, TC_VERDICT, TC_STDOUT, TC_STDOUT_BYTES, TC_STDERR,
-	TC_STDERR_BYTES, TC_STDOUT_TRUNCATED, TC_STDERR_TRUNCATED, TC_RUNTIME, TC_TIME_MS,
-	TC_MEMORY_KB, TC_EXIT_CODE, TC_EXIT_SIGNAL,
-};
-
-/* The most of each output of a case shown in a result's test_results (all: S_TEST_GET). */
-#define TESTS_LISTED_BYTES "8192"
 
 /* Columns of S_LOGIN_LOCK: one row per counter (scope "address", "email", "pair"). */
 enum login_col { LL_SCOPE, LL_FAILURES, LL_WINDOW_LEFT, LL_WINDOW_END, LL_SINCE_LAST };

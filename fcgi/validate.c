@@ -662,7 +662,7 @@ int validate_execute(struct json_object *o, const struct vlimits *lim,
 		    &r->memory_limit_mb, e) < 0)
 		return -1;
 	if (validate_tests(o, lim, in_rc == 0, r, e) < 0 || validate_judging(o, r, e) < 0 ||
-	    validate_files(o, lim, r, e) < 0)
+	    validate_files(o, lim, r, e) < 0 || get_str(o, "callback_url", &r->callback_url, true, e) < 0)
 		return -1;
 	return 0;
 }

@@ -56,6 +56,7 @@ struct execute_req {
 	enum cr_compare compare;	/* CR_COMPARE_DEFAULT when absent */
 	double epsilon;			/* CR_COMPARE_EPSILON_DEFAULT when absent */
 	bool stop_on_first_failure;
+	struct v_str callback_url;	/* s NULL when absent; checked by fcgi/callback.h */
 };
 
 #define VALIDATE_TESTS_MAX 64

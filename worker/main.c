@@ -15,7 +15,9 @@
  * pre-started containers ready, and the janitor that removes used containers
  * off the slots' critical path; and the leaser (slot.h), which renews the
  * lease of every running claim whatever its slot is doing. They are
- * restarted like slots.
+ * restarted like slots. When webhook_key is set, it forks the delivery
+ * process of webhooks too (webhook.h), restarted the same way: its claims
+ * are transactions, so one killed mid-send leaves its delivery pending.
  *
  * SIGTERM/SIGINT: the slots stop claiming, finish their running submission
  * (or give it back after a grace), and the supervisor exits 0 after them.
@@ -50,6 +52,7 @@
 #include "worker/pool.h"
 #include "worker/queue.h"
 #include "worker/slot.h"
+#include "worker/webhook.h"
 
 #define REAP_EVERY_MS 10000
 #define RESPAWN_DELAY_MS 1000
@@ -69,8 +72,10 @@ struct supervisor {
 	struct docker docker;
 	struct slot_board *board;	/* MAP_SHARED with the slots */
 	size_t board_size;
-	struct child *children;	/* worker_slots slots, then the pool's helpers */
+	struct child *children;	/* worker_slots slots, the pool's helpers, the leaser... */
 	int nchildren;
+	int leaser;		/* its index in children */
+	int webhooks;		/* the delivery process's index; -1: webhooks are off */
 	int sigfd;
 	bool stopping;
 };
@@ -119,8 +124,13 @@ static pid_t spawn_slot(struct supervisor *sv, int i)
 	}
 	sv->db.conn = NULL;
 	/* exit(), not _exit(): LeakSanitizer checks the slot too */
-	if (i == sv->nchildren - 1)
+	if (i == sv->leaser)
 		exit(slot_leaser_main(&sv->cfg, sv->board));
+	if (i == sv->webhooks) {
+		/* its own name in ps and /proc: operators (and the tests) find it */
+		prctl(PR_SET_NAME, "cr-webhook", 0, 0, 0);
+		exit(webhook_main(&sv->cfg));
+	}
 	if (i >= sv->cfg.worker_slots)
 		exit(pool_helper_main(&sv->cfg, i - sv->cfg.worker_slots));
 	exit(slot_main(&sv->cfg, i, sv->board));
@@ -225,11 +235,22 @@ static void reap_containers(struct supervisor *sv, bool all_ours)
 	docker_containers_free(list, n);
 }
 
-/* A helper (the pool's, the leaser) exited: it holds nothing; start a new one unless stopping. */
+static const char *helper_name(const struct supervisor *sv, int i)
+{
+	if (i == sv->leaser)
+		return "leaser";
+	if (i == sv->webhooks)
+		return "webhook delivery process";
+	return pool_helper_name(&sv->cfg, i - sv->cfg.worker_slots);
+}
+
+/*
+ * A helper (the pool's, the leaser, the webhooks') exited: it holds nothing
+ * another process must clean up; start a new one unless stopping.
+ */
 static void helper_exited(struct supervisor *sv, int i, int status)
 {
-	const char *name = i == sv->nchildren - 1 ? "leaser"
-						  : pool_helper_name(&sv->cfg, i - sv->cfg.worker_slots);
+	const char *name = helper_name(sv, i);
 
 	sv->children[i].pid = 0;
 	if (WIFSIGNALED(status) && !(sv->stopping && WTERMSIG(status) == SIGTERM))
@@ -451,8 +472,10 @@ int main(int argc, char **argv)
 		cr_die("cannot start: mmap: %s", strerror(errno));
 	if (pool_setup(&sv.cfg) < 0)
 		cr_die("cannot start: could not set up the pool");
-	/* the slots, the pool's helpers, and the leaser last */
-	sv.nchildren = sv.cfg.worker_slots + pool_helpers(&sv.cfg) + 1;
+	/* the slots, the pool's helpers, the leaser, and the webhooks' delivery process */
+	sv.leaser = sv.cfg.worker_slots + pool_helpers(&sv.cfg);
+	sv.webhooks = sv.cfg.webhook_key && *sv.cfg.webhook_key ? sv.leaser + 1 : -1;
+	sv.nchildren = sv.leaser + 1 + (sv.webhooks >= 0);
 	sv.children = cr_xcalloc((size_t)sv.nchildren, sizeof(*sv.children));
 	cr_db_init(&sv.db, sv.cfg.database_url, queue_stmts);
 	if (docker_init(&sv.docker, sv.cfg.docker_socket) < 0)

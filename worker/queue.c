@@ -28,12 +28,31 @@
 /* The client sees this; the detail (dockerd's message...) stays in last_error. */
 #define INTERNAL_ERROR_MESSAGE "'the platform could not run this submission (' || attempts || ' attempts)'"
 
+/*
+ * The webhook outbox: a submission s made final whose cond holds and that
+ * named a callback_url gets its delivery row in the same statement (so in the
+ * same transaction as its result), and WEBHOOK_NOTIFY wakes the delivery
+ * process (worker/webhook.c) at commit. s must return submission_id, user_id,
+ * callback_url and callback_host.
+ */
+#define WEBHOOK_OUTBOX(cond) \
+	"w AS (INSERT INTO webhook_deliveries (submission_id, user_id, url, host) " \
+	"      SELECT submission_id, user_id, callback_url, callback_host FROM s " \
+	"      WHERE callback_url IS NOT NULL AND " cond " " \
+	"      ON CONFLICT (submission_id) DO NOTHING RETURNING delivery_id) "
+#define WEBHOOK_NOTIFY \
+	"(SELECT count(*) FROM (SELECT pg_notify('" QUEUE_CHANNEL_WEBHOOK "', delivery_id::text) " \
+	"                      FROM w) n)"
+#define FINAL_RETURNING "submission_id, status, attempts, user_id, callback_url, callback_host"
+
 #define RESULT_FOR_INTERNAL_ERROR \
 	"r AS (INSERT INTO execution_results (submission_id, runtime_error, attempt) " \
 	"      SELECT submission_id, " INTERNAL_ERROR_MESSAGE ", attempts FROM s " \
-	"      WHERE status = 'internal_error' ON CONFLICT (submission_id) DO NOTHING) " \
+	"      WHERE status = 'internal_error' ON CONFLICT (submission_id) DO NOTHING), " \
+	WEBHOOK_OUTBOX("status = 'internal_error'") \
 	"SELECT status, pg_notify(CASE WHEN status = 'queued' THEN '" QUEUE_CHANNEL_QUEUED "' " \
-	"                         ELSE '" QUEUE_CHANNEL_DONE "' END, submission_id::text) FROM s"
+	"                         ELSE '" QUEUE_CHANNEL_DONE "' END, submission_id::text), " \
+	WEBHOOK_NOTIFY " FROM s"
 
 /*
  * Back to the queue, or internal_error when lost is true. Columns in SET and
@@ -91,7 +110,7 @@ const struct cr_db_stmt queue_stmts[] = {
 	  "                  execution_completed_at = now(), lease_until = NULL "
 	  "           WHERE submission_id = $1::uuid AND attempts = $2::int "
 	  "             AND lease_owner = $3 AND status = 'running' "
-	  "           RETURNING submission_id, attempts), "
+	  "           RETURNING " FINAL_RETURNING "), "
 	  "r AS (INSERT INTO execution_results (submission_id, stdout, stderr, stdout_truncated, "
 	  "        stderr_truncated, compilation_error, runtime_error, execution_time_ms, "
 	  "        memory_used_kb, exit_code, exit_signal, attempt, tests_passed, verdict) "
@@ -126,8 +145,10 @@ const struct cr_db_stmt queue_stmts[] = {
 	  "        runtime_error = EXCLUDED.runtime_error, "
 	  "        execution_time_ms = EXCLUDED.execution_time_ms, "
 	  "        memory_used_kb = EXCLUDED.memory_used_kb, exit_code = EXCLUDED.exit_code, "
-	  "        exit_signal = EXCLUDED.exit_signal, attempt = EXCLUDED.attempt) "
-	  "SELECT pg_notify('" QUEUE_CHANNEL_DONE "', submission_id::text) FROM r",
+	  "        exit_signal = EXCLUDED.exit_signal, attempt = EXCLUDED.attempt), "
+	  WEBHOOK_OUTBOX("true")
+	  "SELECT pg_notify('" QUEUE_CHANNEL_DONE "', submission_id::text), " WEBHOOK_NOTIFY
+	  " FROM r",
 	  17 },
 	/*
 	 * A failure backs off 1, 2, 4 ... 60 s before the next claim; a shutdown
@@ -141,7 +162,7 @@ const struct cr_db_stmt queue_stmts[] = {
 	  "                    make_interval(secs => least(60, 2 ^ least(c.platform_failures, 6))) END "
 	  "           WHERE submission_id = $1::uuid AND attempts = $2::int "
 	  "             AND lease_owner = $3 AND status = 'running' "
-	  "           RETURNING submission_id, status, attempts), "
+	  "           RETURNING " FINAL_RETURNING "), "
 	  RESULT_FOR_INTERNAL_ERROR,
 	  6 },
 	{ "queue_sweep",
@@ -151,7 +172,8 @@ const struct cr_db_stmt queue_stmts[] = {
 	  "s AS (UPDATE code_submissions c SET " REQUEUE_OR_FAIL(LEASE_LOST)
 	  "             last_error = 'lease of ' || coalesce(c.lease_owner, 'unknown') || ' expired' "
 	  "      FROM x WHERE c.submission_id = x.submission_id "
-	  "      RETURNING c.submission_id, c.status, c.attempts), "
+	  "      RETURNING c.submission_id, c.status, c.attempts, c.user_id, c.callback_url, "
+	  "                c.callback_host), "
 	  RESULT_FOR_INTERNAL_ERROR,
 	  1 },
 	{ "queue_expire_owner",

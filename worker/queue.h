@@ -33,6 +33,8 @@ struct tests_verdict;
 #define QUEUE_CHANNEL_DONE "cr_submission_done"
 /* At a claim, for the API's event streams (fcgi/waiters.c). */
 #define QUEUE_CHANNEL_RUNNING "cr_submission_running"
+/* A webhook delivery was made (worker/webhook.c): its delivery_id. */
+#define QUEUE_CHANNEL_WEBHOOK "cr_webhook"
 
 extern const struct cr_db_stmt queue_stmts[];
 

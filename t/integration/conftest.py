@@ -258,6 +258,7 @@ class Stack:
         self.base_url = "http://127.0.0.1:%d" % self.http_port
         self.https_url = "https://127.0.0.1:%d" % self.https_port
         self.jwt_key = secrets.token_hex(32)
+        self.webhook_key = secrets.token_hex(32)
         self.pgsock = os.path.join(self.tmp, "pgsock")
         self.pgdata = os.path.join(self.tmp, "pgdata")
         self.api_sock = os.path.join(self.tmp, "api", "api.sock")
@@ -383,6 +384,13 @@ class Stack:
         with open(self.conf, "w") as f:
             f.write('database_url = "%s"\n' % self.conninfo)
             f.write('jwt_key = "%s"\n' % self.jwt_key)
+            # webhooks: receivers of the tests listen on 127.0.0.2 (plain http),
+            # the only address allowed; every other loopback address stays refused
+            f.write('webhook_key = "%s"\n' % self.webhook_key)
+            f.write('webhook_allow = "127.0.0.2/32"\n')
+            f.write("webhook_allow_http = 1\n")
+            f.write("webhook_timeout_seconds = 3\n")
+            f.write("webhook_connect_timeout_seconds = 2\n")
             f.write('api_listen = "%s"\n' % self.api_sock)
             f.write("api_processes = 4\n")
             f.write("log_level = info\n")

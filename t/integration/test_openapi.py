@@ -5,7 +5,9 @@ docs/openapi.yaml against the code, with no running service.
   - the set of (method, path) in the spec is the route table of fcgi/router.c;
   - the operations that require the bearer token are the R_AUTH routes;
   - the `error` enum of the Error schema is the set of error codes that
-    fcgi/*.c answer with, and every (status, code) the code uses is documented.
+    fcgi/*.c answer with, and every (status, code) the code uses is documented;
+  - the fields of the Result, TestResult and Callback schemas are the ones
+    common/result.c writes.
 
 Needs python3-yaml (Debian). It overrides conftest.py's autouse fixture that
 would start the whole stack, so it runs without PostgreSQL, nginx or a build.
@@ -22,6 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SPEC = os.path.join(ROOT, "docs", "openapi.yaml")
 ROUTER = os.path.join(ROOT, "fcgi", "router.c")
 FCGI = os.path.join(ROOT, "fcgi")
+COMMON = os.path.join(ROOT, "common")
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
@@ -216,6 +219,7 @@ def test_field_limits_match_validate_c():
     assert ex["source_code"]["x-max-bytes"] == 65536
     assert ex["input"]["x-max-bytes"] == 1048576
     assert ex["language"]["maxLength"] == 20
+    assert (ex["callback_url"]["maxLength"], ex["callback_url"]["x-max-bytes"]) == (2048, 2048)
     params = spec["components"]["parameters"]
     assert (params["Limit"]["schema"]["minimum"], params["Limit"]["schema"]["maximum"],
             params["Limit"]["schema"]["default"]) == (1, 100, 20)
@@ -227,6 +231,8 @@ def test_field_limits_match_validate_c():
     assert "> 255" in src
     assert "*limit < 1 || *limit > 100" in src
     assert "v->len > 20" in src
+    with open(os.path.join(FCGI, "callback.h"), encoding="utf-8") as f:
+        assert "#define CALLBACK_URL_MAX 2048" in f.read()
 
 
 def test_result_fields():
@@ -239,22 +245,41 @@ def test_result_fields():
     own_limits = ["time_limit_ms", "memory_limit_mb"]
     # only in the result of a submission with test cases (all four; tests_total never null)
     tests = ["verdict", "tests_passed", "tests_total", "test_results"]
-    assert set(res["properties"]) == set(fields + own_limits + tests)
+    # only in the result of a submission that named a callback_url (never null)
+    callback = ["callback"]
+    assert set(res["properties"]) == set(fields + own_limits + tests + callback)
     assert set(res["required"]) == set(fields)
     never_null = {"submission_id", "status", "language", "submitted_at",
-                  "tests_total"} | set(own_limits)
+                  "tests_total"} | set(own_limits) | set(callback)
     for name, prop in res["properties"].items():
         assert bool(prop.get("nullable")) == (name not in never_null), name
-    # Every field execute_result_json() writes is in the schema.
+    assert res["properties"]["callback"] == {"$ref": "#/components/schemas/Callback"}
+    # Every field cr_result_json() writes (GET /execute/{id}'s answer and a
+    # webhook's body; h_execute.c's execute_result_json() calls it) is in the schema.
     with open(os.path.join(FCGI, "h_execute.c"), encoding="utf-8") as f:
         src = f.read()
     body = src[src.index("struct json_object *execute_result_json("):]
     body = body[:body.index("\n}\n")]
+    assert "cr_result_json(" in body
+    with open(os.path.join(COMMON, "result.c"), encoding="utf-8") as f:
+        src = f.read()
+    body = src[src.index("struct json_object *cr_result_json("):]
+    body = body[:body.index("\n}\n")]
     assert set(re.findall(r'json_object_object_add\(o, "(\w+)"', body)) == \
-        set(fields + own_limits + tests)
+        set(fields + own_limits + tests + callback)
     # and every field of a test case's result (test_json()) is in TestResult
     body = src[src.index("static struct json_object *test_json("):]
     body = body[:body.index("\n}\n")]
     tr = spec["components"]["schemas"]["TestResult"]
     assert set(re.findall(r'json_object_object_add\(o, "(\w+)"', body)) == \
         set(tr["properties"]) == set(tr["required"])
+    # and every field of a webhook's delivery state (callback_json()) is in Callback
+    body = src[src.index("static struct json_object *callback_json("):]
+    body = body[:body.index("\n}\n")]
+    cb = spec["components"]["schemas"]["Callback"]
+    assert set(re.findall(r'json_object_object_add\(o, "(\w+)"', body)) == \
+        set(cb["properties"]) == set(cb["required"])
+    assert cb["properties"]["state"]["enum"] == ["pending", "delivered", "failed"]
+    never_null = {"url", "state", "attempts"}
+    for name, prop in cb["properties"].items():
+        assert bool(prop.get("nullable")) == (name not in never_null), name

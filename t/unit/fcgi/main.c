@@ -11,6 +11,7 @@ void auth_suite(void);
 void metrics_suite(void);
 void trust_suite(void);
 void hold_suite(void);
+void callback_suite(void);
 
 int main(void)
 {
@@ -24,5 +25,6 @@ int main(void)
 	metrics_suite();
 	trust_suite();
 	hold_suite();
+	callback_suite();
 	return cr_run_tests();
 }

@@ -11,6 +11,7 @@ void hostcheck_suite(void);
 void pool_suite(void);
 void sandbox_suite(void);
 void verdict_suite(void);
+void webhook_suite(void);
 void wipe_suite(void);
 
 int main(void)
@@ -26,5 +27,6 @@ int main(void)
 	hostcheck_suite();
 	cgroup_suite();
 	wipe_suite();
+	webhook_suite();
 	return cr_run_tests();
 }
