@@ -14,7 +14,7 @@ DOCKER_SOCK=/var/run/docker.sock
 
 # Debian packages, by role.
 DEPS_BUILD="autoconf automake libtool pkg-config gcc make libc6-dev libfcgi-dev libpq-dev
- libjson-c-dev libcurl4-openssl-dev libssl-dev libcunit1-dev libbson-dev"
+ libjson-c-dev libcurl4-openssl-dev libssl-dev libcunit1-dev libbson-dev python3-markdown"
 DEPS_RUN="postgresql postgresql-client nginx-light docker.io debootstrap curl openssl ca-certificates"
 DEPS_TEST="python3 python3-pytest python3-psycopg2 python3-yaml wrk jq"
 

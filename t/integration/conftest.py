@@ -7,7 +7,8 @@ One stack per pytest session (shared by every test file):
   coderank-api    the pool on a unix socket, with a generated configuration
   coderank-worker started when the binary exists (talks to the machine's dockerd)
   nginx           its own instance from nginx/coderank.conf.in (scripts/nginx-conf),
-                  HTTP and HTTPS on free loopback ports
+                  HTTP and HTTPS on free loopback ports, with the API docs made by
+                  scripts/docs-html (needs python3-markdown)
 Each daemon logs to a file in the temporary directory; when a test fails, what
 every daemon logged during that test is attached to the failure report.
 
@@ -453,6 +454,13 @@ class Stack:
         prefix = os.path.join(self.tmp, "nginx")
         os.makedirs(os.path.join(prefix, "tmp"))
         os.makedirs(os.path.join(prefix, "static"))
+        # the API docs (/docs/, /api/v1/openapi.yaml), where scripts/nginx-conf looks
+        docs = subprocess.run([os.path.join(ROOT, "scripts", "docs-html"),
+                               os.path.join(prefix, "docs")],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if docs.returncode != 0:
+            raise RuntimeError("scripts/docs-html failed (python3-markdown is installed by "
+                               "scripts/setup --deps-only):\n" + docs.stdout.decode())
         key, cert = os.path.join(prefix, "key.pem"), os.path.join(prefix, "cert.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                         "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",

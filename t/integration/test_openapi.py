@@ -1,5 +1,5 @@
 """
-docs/openapi.yaml against the code, with no running service.
+docs/openapi.yaml and docs/API.md against the code, with no running service.
 
   - the spec is OpenAPI 3.0.3 and every $ref in it resolves;
   - the set of (method, path) in the spec is the route table of fcgi/router.c;
@@ -7,7 +7,12 @@ docs/openapi.yaml against the code, with no running service.
   - the `error` enum of the Error schema is the set of error codes that
     fcgi/*.c answer with, and every (status, code) the code uses is documented;
   - the fields of the Result, TestResult and Callback schemas are the ones
-    common/result.c writes.
+    common/result.c writes;
+  - docs/API.md, the prose reference: every route has a heading
+    "### METHOD /api/v1/path" and every such heading is a route; every
+    "METHOD /path" it mentions anywhere is a route (or one of the files nginx
+    serves itself, which nginx/coderank.conf.in must have); it names every error
+    code, status, verdict, request field and result field of the spec.
 
 Needs python3-yaml (Debian). It overrides conftest.py's autouse fixture that
 would start the whole stack, so it runs without PostgreSQL, nginx or a build.
@@ -26,6 +31,10 @@ ROUTER = os.path.join(ROOT, "fcgi", "router.c")
 FCGI = os.path.join(ROOT, "fcgi")
 COMMON = os.path.join(ROOT, "common")
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+API_MD = os.path.join(ROOT, "docs", "API.md")
+NGINX_TEMPLATE = os.path.join(ROOT, "nginx", "coderank.conf.in")
+# Served by nginx from scripts/docs-html's output, not routes of the API.
+NGINX_DOCS = {("GET", "/api/v1/openapi.yaml"), ("GET", "/docs/")}
 
 
 @pytest.fixture(autouse=True)
@@ -283,3 +292,126 @@ def test_result_fields():
     never_null = {"url", "state", "attempts"}
     for name, prop in cb["properties"].items():
         assert bool(prop.get("nullable")) == (name not in never_null), name
+
+
+# ---- docs/API.md ---------------------------------------------------------------------
+
+HTTP_METHODS = "GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE"
+
+
+def api_md_text(path=API_MD):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def api_md_headings(text):
+    """[(METHOD, path)] of the headings "## METHOD /api/v1/...", outside code blocks."""
+    out, fenced = [], False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+            continue
+        m = None if fenced else re.match(r"^#{1,6}\s+(%s)\s+(/\S*)\s*$" % HTTP_METHODS, line)
+        if m:
+            out.append((m.group(1), m.group(2)))
+    return out
+
+
+def api_md_mentions(text):
+    """{(METHOD, full path)} of every "METHOD /path" anywhere in the text (prose, tables,
+    code), a path without /api/v1 taken as under it, a query string left out."""
+    found = set()
+    for m in re.finditer(r"\b(%s) +(/[A-Za-z0-9_{}./-]*)" % HTTP_METHODS, text):
+        path = m.group(2).rstrip(".")
+        if not path.startswith("/api/") and not path.startswith("/docs"):
+            path = "/api/v1" + path
+        found.add((m.group(1), path))
+    return found
+
+
+def test_api_md_routes_match_router_table():
+    """Every route of fcgi/router.c has its heading in docs/API.md, once, and every
+    endpoint heading there is a route."""
+    code = {(m, norm(p)) for m, p, _ in router_routes()}
+    headings = [(m, norm(p)) for m, p in api_md_headings(api_md_text())]
+    assert len(headings) == len(set(headings)), "an endpoint heading is repeated in docs/API.md"
+    assert set(headings) - code == set(), "headings of docs/API.md that are not routes"
+    assert code - set(headings) == set(), "routes without a heading in docs/API.md"
+
+
+def test_every_route_in_both_documents():
+    """The route table, docs/API.md's headings and docs/openapi.yaml's operations are
+    one set: a route documented in only one of the two files, or a path documented in
+    either that the router does not have, fails."""
+    code = {(m, norm(p)) for m, p, _ in router_routes()}
+    md = {(m, norm(p)) for m, p in api_md_headings(api_md_text())}
+    spec = set(spec_operations(load_spec()))
+    for meth, path in sorted(code):
+        assert (meth, path) in md, "%s %s is not in docs/API.md" % (meth, path)
+        assert (meth, path) in spec, "%s %s is not in docs/openapi.yaml" % (meth, path)
+    assert md <= code, "docs/API.md documents paths that are not routes: %r" % sorted(md - code)
+    assert spec <= code, "docs/openapi.yaml documents paths that are not routes: %r" % \
+        sorted(spec - code)
+
+
+def test_api_md_mentions_only_routes():
+    """No "METHOD /path" in docs/API.md, in prose or in an example, names an endpoint
+    the server does not have (e.g. a stale path, a wrong method)."""
+    code = {(m, norm(p)) for m, p, _ in router_routes()}
+    mentions = api_md_mentions(api_md_text())
+    assert mentions, "no METHOD /path found in docs/API.md"
+    bad = {(m, p) for m, p in mentions if (m, norm(p)) not in code and (m, p) not in NGINX_DOCS}
+    assert bad == set(), "docs/API.md mentions endpoints that are not routes: %r" % sorted(bad)
+
+
+def test_nginx_serves_the_docs():
+    """The files API.md says nginx serves have their locations in the template, with a
+    Content-Security-Policy, from the directory scripts/docs-html writes."""
+    with open(NGINX_TEMPLATE, encoding="utf-8") as f:
+        conf = f.read()
+    for _, path in NGINX_DOCS:
+        loc = re.search(r"location (?:= )?%s \{(.*?)\n        \}" % re.escape(path), conf, re.S)
+        assert loc, "no location for %s in nginx/coderank.conf.in" % path
+        body = loc.group(1)
+        assert "@DOCS_ROOT@" in body, path
+        assert re.search(r"add_header Content-Security-Policy \"default-src 'none';[^\"]*\" always;",
+                         body), path
+        assert "unsafe-inline" not in body and "unsafe-eval" not in body, path
+    mentions = api_md_mentions(api_md_text())
+    assert NGINX_DOCS <= mentions, "docs/API.md should say where the docs are served"
+
+
+def test_api_md_names_the_spec_vocabulary():
+    """Every error code, status, verdict, request field and result field of
+    docs/openapi.yaml appears in docs/API.md as `code`."""
+    text = api_md_text()
+    quoted = set(re.findall(r"`([^`\n]+)`", text))
+    words = set()
+    for q in quoted:
+        words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_-]*", q))
+    s = load_spec()["components"]["schemas"]
+    want = {
+        "error code": s["Error"]["properties"]["error"]["enum"]
+        + s["HttpLayerError"]["properties"]["error"]["enum"],
+        "status": s["Status"]["enum"],
+        "verdict": [v for v in s["TestResult"]["properties"]["verdict"]["enum"] if v],
+        "compare mode": [v for v in s["ExecuteRequest"]["properties"]["compare"]["enum"] if v],
+        "request field": list(s["ExecuteRequest"]["properties"])
+        + list(s["RegisterRequest"]["properties"]) + list(s["LoginRequest"]["properties"])
+        + list(s["TestCase"]["properties"]) + list(s["SourceFile"]["properties"]),
+        "result field": list(s["Result"]["properties"]) + list(s["TestResult"]["properties"])
+        + list(s["Callback"]["properties"]),
+        "callback state": s["Callback"]["properties"]["state"]["enum"],
+        "other answer field": list(s["TokenResponse"]["properties"])
+        + list(s["RegisterResponse"]["properties"]) + list(s["Language"]["properties"])
+        + list(s["WebhookSecret"]["properties"]) + list(s["ExecuteAccepted"]["properties"])
+        + list(s["SubmissionList"]["properties"]["pagination"]["properties"]),
+    }
+    for what, names in want.items():
+        missing = sorted(n for n in names if n not in words)
+        assert missing == [], "%ss of docs/openapi.yaml not in docs/API.md: %r" % (what, missing)
+    for header in ("Authorization", "X-Request-Id", "X-RateLimit-Limit", "X-RateLimit-Remaining",
+                   "X-RateLimit-Reset", "Retry-After", "Location", "Allow", "WWW-Authenticate",
+                   "Cache-Control", "X-Accel-Buffering", "CodeRank-Signature",
+                   "CodeRank-Delivery"):
+        assert header in words or any(q.startswith(header) for q in quoted), header
