@@ -27,6 +27,7 @@
 
 #include "common/buf.h"
 #include "common/conf.h"
+#include "common/purge.h"
 #include "common/xalloc.h"
 
 #define DEFAULT_PATH "/etc/coderank/coderank.conf"
@@ -90,6 +91,7 @@ static const struct key keys[] = {
 	INT(lease_seconds, 5, 86400),
 	INT(sweep_interval_seconds, 1, 3600),
 	INT(cpu_limit_millicores, 10, 1024 * 1000),
+	INT(retention_days, 0, CR_PURGE_MAX_DAYS),
 	INT(pool_size, 0, 64),
 	INT(pool_max, 0, 256),
 	INT(pool_idle_seconds, 1, 86400),
@@ -161,6 +163,7 @@ void cr_config_defaults(struct cr_config *cfg)
 	cfg->lease_seconds = 30;
 	cfg->sweep_interval_seconds = 5;
 	cfg->cpu_limit_millicores = 1000;
+	cfg->retention_days = 90;
 	cfg->pool_size = 1;
 	cfg->pool_max = 4;
 	cfg->pool_idle_seconds = 60;

@@ -100,6 +100,7 @@ struct cr_config {
 	int lease_seconds;		/* default 30 */
 	int sweep_interval_seconds;	/* default 5 */
 	int cpu_limit_millicores;	/* per container; default 1000 */
+	int retention_days;		/* final submissions older are purged hourly; 0: kept; 90 */
 
 	/* worker: the pool of pre-started containers (worker/pool.c) */
 	int pool_size;			/* ready containers per language at least; 0 = no pool; default 1 */

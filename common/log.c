@@ -24,6 +24,7 @@
 enum cr_log_level cr_log_min_level = CR_LOG_INFO;
 
 static const char *program = "coderank";
+static bool plain;
 static _Thread_local char context[512];	/* per thread: a responder serves many requests at once */
 
 static const char *const level_names[] = {
@@ -47,6 +48,11 @@ int cr_log_set_level(const char *name)
 void cr_log_set_program(const char *prog)
 {
 	program = prog ? prog : "coderank";
+}
+
+void cr_log_set_plain(bool on)
+{
+	plain = on;
 }
 
 void cr_log_set_context(const char *ctx)
@@ -107,6 +113,34 @@ static void put_escaped(char *line, size_t size, size_t *pos, const char *s)
 	}
 }
 
+/* One write(2) for the whole line, so that processes sharing stderr do not interleave. */
+static void write_line(const char *line, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t w = write(STDERR_FILENO, line + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+/* "prog: [warning: ]message": control bytes (libpq's "\n\tIs the server...") as blanks. */
+static size_t format_plain(char *line, size_t size, enum cr_log_level level, const char *msg)
+{
+	int n = snprintf(line, size - 1, "%s: %s%s", program,
+			 level == CR_LOG_WARN ? "warning: " : level == CR_LOG_DEBUG ? "debug: " : "",
+			 msg);
+	size_t len = n < 0 ? 0 : (size_t)n < size - 1 ? (size_t)n : size - 2;
+
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = ' ';
+	return len;
+}
+
 static void log_v(enum cr_log_level level, const char *fmt, va_list ap)
 {
 	char msg[2048];
@@ -120,6 +154,14 @@ static void log_v(enum cr_log_level level, const char *fmt, va_list ap)
 
 	if ((unsigned)level > CR_LOG_ERROR)
 		level = CR_LOG_ERROR;
+	if (plain) {
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		pos = format_plain(line, sizeof(line), level, msg);
+		line[pos++] = '\n';
+		write_line(line, pos);
+		errno = saved_errno;
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	n = snprintf(head, sizeof(head),
@@ -140,16 +182,7 @@ static void log_v(enum cr_log_level level, const char *fmt, va_list ap)
 	put_escaped(line, sizeof(line), &pos, msg);
 	put(line, sizeof(line), &pos, "\"", 1);
 	line[pos++] = '\n';
-
-	for (size_t off = 0; off < pos;) {
-		ssize_t w = write(STDERR_FILENO, line + off, pos - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
+	write_line(line, pos);
 	errno = saved_errno;
 }
 

@@ -10,6 +10,8 @@
 #ifndef CR_LOG_H
 #define CR_LOG_H
 
+#include <stdbool.h>
+
 enum cr_log_level { CR_LOG_DEBUG, CR_LOG_INFO, CR_LOG_WARN, CR_LOG_ERROR };
 
 extern enum cr_log_level cr_log_min_level;
@@ -18,6 +20,11 @@ extern enum cr_log_level cr_log_min_level;
 int cr_log_set_level(const char *name);
 /* Program name shown as prog=...; the pointer must stay valid. */
 void cr_log_set_program(const char *prog);
+/*
+ * For a command-line tool (coderank-admin): lines as "prog: message" and
+ * "prog: warning: message", for a person at a terminal rather than a log.
+ */
+void cr_log_set_plain(bool plain);
 /* Context appended to every line, e.g. "req=abc user=123" (copied); NULL clears. */
 void cr_log_set_context(const char *ctx);
 

@@ -4,12 +4,13 @@
  * The supervisor runs no submission itself. It checks dockerd and the language
  * images at start, registers the worker (workers table) and keeps its
  * heartbeat, sweeps expired leases every sweep_interval_seconds, removes
- * containers that dead workers left behind (at start and periodically), and
- * forks the slots (slot.c). Slots are processes, not threads: each has its own
- * database connection, curl handle and log context, and one crashing cannot
- * take the others down. A slot that dies is restarted; the container it used
- * is removed and its submission given back at once (from the shared
- * struct slot_state), without waiting for its lease.
+ * containers that dead workers left behind (at start and periodically),
+ * purges submissions older than retention_days (hourly, a slice per tick:
+ * retention.h), and forks the slots (slot.c). Slots are processes, not
+ * threads: each has its own database connection, curl handle and log
+ * context, and one crashing cannot take the others down. A slot that dies is
+ * restarted; the container it used is removed and its submission given back
+ * at once (from the shared struct slot_state), without waiting for its lease.
  *
  * It also forks the pool's helpers (pool.c): the fillers that keep
  * pre-started containers ready, and the janitor that removes used containers
@@ -51,6 +52,7 @@
 #include "worker/hostcheck.h"
 #include "worker/pool.h"
 #include "worker/queue.h"
+#include "worker/retention.h"
 #include "worker/slot.h"
 #include "worker/webhook.h"
 
@@ -69,6 +71,7 @@ struct supervisor {
 	struct cr_config cfg;
 	char hostname[256];
 	struct cr_db db;
+	struct retention retention;	/* retention_days: its own connection */
 	struct docker docker;
 	struct slot_board *board;	/* MAP_SHARED with the slots */
 	size_t board_size;
@@ -95,6 +98,21 @@ static int stale_seconds(const struct cr_config *cfg)
 	return s < 15 ? 15 : s;
 }
 
+/*
+ * In a child: the supervisor's database connections are not ours. Close our
+ * copy of the socket first, so that PQfinish() only frees memory and its
+ * Terminate message (which would end the session for the supervisor) goes
+ * nowhere.
+ */
+static void forget_db(struct cr_db *db)
+{
+	if (db->conn) {
+		close(PQsocket(db->conn));
+		PQfinish(db->conn);
+	}
+	db->conn = NULL;
+}
+
 static pid_t spawn_slot(struct supervisor *sv, int i)
 {
 	pid_t pid = fork();
@@ -113,16 +131,8 @@ static pid_t spawn_slot(struct supervisor *sv, int i)
 	close(sv->sigfd);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/*
-	 * The supervisor's database connection is not ours: close our copy of its
-	 * socket first, so that PQfinish() only frees memory and its Terminate
-	 * message (which would end the session for the supervisor) goes nowhere.
-	 */
-	if (sv->db.conn) {
-		close(PQsocket(sv->db.conn));
-		PQfinish(sv->db.conn);
-	}
-	sv->db.conn = NULL;
+	forget_db(&sv->db);
+	forget_db(&sv->retention.db);	/* a retention run's, when one is going */
 	/* exit(), not _exit(): LeakSanitizer checks the slot too */
 	if (i == sv->leaser)
 		exit(slot_leaser_main(&sv->cfg, sv->board));
@@ -407,6 +417,7 @@ static void tick(struct supervisor *sv, int64_t *next_reap)
 	queue_heartbeat(&sv->db, sv->cfg.worker_id, sv->hostname, (int)getpid(),
 			sv->cfg.worker_slots);
 	queue_sweep(&sv->db, sv->cfg.max_attempts);
+	retention_tick(&sv->retention, sv->cfg.retention_days);
 	if (cr_monotonic_ms() >= *next_reap) {
 		reap_containers(sv, false);
 		*next_reap = cr_monotonic_ms() + REAP_EVERY_MS;
@@ -478,11 +489,13 @@ int main(int argc, char **argv)
 	sv.nchildren = sv.leaser + 1 + (sv.webhooks >= 0);
 	sv.children = cr_xcalloc((size_t)sv.nchildren, sizeof(*sv.children));
 	cr_db_init(&sv.db, sv.cfg.database_url, queue_stmts);
+	retention_init(&sv.retention, sv.cfg.database_url);
 	if (docker_init(&sv.docker, sv.cfg.docker_socket) < 0)
 		cr_die("cannot start: no curl handle");
 
-	cr_info("starting: worker_id=%s slots=%d lease=%ds sweep=%ds", sv.cfg.worker_id,
-		sv.cfg.worker_slots, sv.cfg.lease_seconds, sv.cfg.sweep_interval_seconds);
+	cr_info("starting: worker_id=%s slots=%d lease=%ds sweep=%ds retention=%dd",
+		sv.cfg.worker_id, sv.cfg.worker_slots, sv.cfg.lease_seconds,
+		sv.cfg.sweep_interval_seconds, sv.cfg.retention_days);
 	self_check(&sv);
 	if (cr_db_ensure(&sv.db) == 0)
 		queue_heartbeat(&sv.db, sv.cfg.worker_id, sv.hostname, (int)getpid(),
@@ -524,6 +537,7 @@ int main(int argc, char **argv)
 		queue_worker_gone(&sv.db, sv.cfg.worker_id);
 	cr_info("stopped");
 	docker_close(&sv.docker);
+	retention_close(&sv.retention);
 	cr_db_close(&sv.db);
 	munmap(sv.board, sv.board_size);
 	free(sv.children);

@@ -11,6 +11,7 @@ void destination_suite(void);
 void filename_suite(void);
 void jwt_suite(void);
 void password_suite(void);
+void purge_suite(void);
 void seal_suite(void);
 void timefmt_suite(void);
 void utf8_suite(void);
@@ -28,6 +29,7 @@ int main(void)
 	filename_suite();
 	jwt_suite();
 	password_suite();
+	purge_suite();
 	seal_suite();
 	timefmt_suite();
 	utf8_suite();

@@ -65,6 +65,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(c.lease_seconds, 30);
 	CU_ASSERT_EQUAL(c.sweep_interval_seconds, 5);
 	CU_ASSERT_EQUAL(c.cpu_limit_millicores, 1000);
+	CU_ASSERT_EQUAL(c.retention_days, 90);
 	CU_ASSERT_EQUAL(c.pool_size, 1);
 	CU_ASSERT_EQUAL(c.pool_max, 4);
 	CU_ASSERT_EQUAL(c.pool_idle_seconds, 60);
